@@ -1,0 +1,100 @@
+#include "hook/cli.hpp"
+
+#include <algorithm>
+
+#include "lib/error.hpp"
+
+namespace nh {
+
+std::string usage() {
+  return R"(Usage: netns-hook [OPTIONS] [COMMAND]
+
+An OCI hook that gives a container a network: a host bridge, a veth pair, an
+address from a file-locked pool, a default route and outbound NAT. It reads the
+container state JSON (as runc, crun and podman write it) on standard input.
+
+Commands:
+  (none)        act on the state's "status": "creating"/"created" set up,
+                "stopped" tears down
+  setup         set up, whatever the status says
+  teardown      tear down (by container id; no pid needed)
+  ls [--json]   list leases: container, pid, address, host veth, namespace alive
+  version       print the version
+  help          print this help
+
+Options (also keys of a --config JSON file; flags win over the file):
+  --bridge NAME       bridge to attach containers to            (default netns0)
+  --ip CIDR           bridge address and subnet prefix          (default 172.19.0.1/16)
+  --mtu N             MTU of the bridge and both veth ends      (default 1500)
+  --iface NAME        interface name inside the container       (default eth0)
+  --state-dir DIR     leases and lock file                      (default /run/netns-hook)
+  --static-ip IP      address for this container (the annotation netns-hook.ip wins)
+  --firewall BACKEND  iptables (libiptc, legacy tables) or none (default iptables)
+  --config FILE       read settings from a JSON object, e.g. {"bridge": "br1", "mtu": 1400}
+  -d, --debug         log each step on stderr as well as syslog
+  -h, --help          print this help
+  -V, --version       print the version
+
+Annotations read from the state:
+  netns-hook.ip       request a specific address from the pool
+
+Errors print one line "netns-hook: <what>: <why>" on stderr and to syslog and
+exit 1; a failed setup first undoes what it did.
+)";
+}
+
+Command parse_command_line(const std::vector<std::string>& args) {
+  Command cmd;
+  bool have_command = false;
+  const auto& keys = setting_keys();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      cmd.action = Action::kHelp;
+      return cmd;
+    }
+    if (arg == "-V" || arg == "--version") {
+      cmd.action = Action::kVersion;
+      return cmd;
+    }
+    if (arg == "-d" || arg == "--debug") {
+      cmd.flags.emplace_back("debug", "true");
+      continue;
+    }
+    if (arg == "--json") {
+      cmd.json = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) == 0) {
+      std::string key = arg.substr(2), value;
+      bool inline_value = false;
+      if (auto eq = key.find('='); eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+        inline_value = true;
+      }
+      bool known = key == "config" || std::find(keys.begin(), keys.end(), key) != keys.end();
+      if (!known || key == "debug") throw Error::input("unknown option \"" + arg + "\"", "see netns-hook --help");
+      if (!inline_value) {
+        if (i + 1 >= args.size()) throw Error::input("option --" + key, "needs a value");
+        value = args[++i];
+      }
+      if (key == "config") cmd.config_path = value;
+      else cmd.flags.emplace_back(key, value);
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + arg + "\"", "see netns-hook --help");
+    if (have_command) throw Error::input("unexpected argument \"" + arg + "\"", "only one command is allowed");
+    have_command = true;
+    if (arg == "setup") cmd.action = Action::kSetup;
+    else if (arg == "teardown") cmd.action = Action::kTeardown;
+    else if (arg == "ls") cmd.action = Action::kList;
+    else if (arg == "version") cmd.action = Action::kVersion;
+    else if (arg == "help") cmd.action = Action::kHelp;
+    else throw Error::input("unknown command \"" + arg + "\"", "expected setup, teardown, ls, version or help");
+  }
+  if (cmd.json && cmd.action != Action::kList) throw Error::input("option --json", "only applies to ls");
+  return cmd;
+}
+
+}  // namespace nh

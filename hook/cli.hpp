@@ -1,0 +1,24 @@
+#pragma once
+// The command line: sub-command, options, --config.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/config.hpp"
+
+namespace nh {
+
+enum class Action { kAuto, kSetup, kTeardown, kList, kHelp, kVersion };
+
+struct Command {
+  Action action = Action::kAuto;
+  bool json = false;  // ls --json
+  std::optional<std::string> config_path;
+  std::vector<Setting> flags;  // in command-line order; later ones win
+};
+
+// Throws nh::Error naming the offending argument.
+Command parse_command_line(const std::vector<std::string>& args);
+std::string usage();
+
+}  // namespace nh

@@ -1,0 +1,138 @@
+#include "lib/fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "lib/error.hpp"
+
+namespace nh {
+
+namespace {
+
+void write_all(int fd, const std::string& data, const std::string& what) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      int err = errno;
+      if (err == EINTR) continue;
+      throw Error::from_errno(what, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+UniqueFd open_dir(const std::string& path, unsigned mode, bool create) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0 || errno != ENOENT || !create) {
+    if (fd < 0) throw Error::from_errno("open directory " + path, errno);
+    return UniqueFd(fd);
+  }
+  // Create missing parents one level at a time.
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    open_dir(path.substr(0, slash), 0755, true);
+  }
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    throw Error::from_errno("create directory " + path, errno);
+  fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw Error::from_errno("open directory " + path, errno);
+  return UniqueFd(fd);
+}
+
+UniqueFd open_subdir(const UniqueFd& dir, const std::string& name, unsigned mode) {
+  int fd = ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    if (::mkdirat(dir.get(), name.c_str(), mode) != 0 && errno != EEXIST)
+      throw Error::from_errno("create directory " + name, errno);
+    fd = ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  }
+  if (fd < 0) throw Error::from_errno("open directory " + name, errno);
+  return UniqueFd(fd);
+}
+
+std::optional<std::string> read_file_at(const UniqueFd& dir, const std::string& name) {
+  int raw = ::openat(dir.get(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (raw < 0) {
+    int err = errno;
+    if (err == ENOENT) return std::nullopt;
+    throw Error::from_errno("open " + name, err);
+  }
+  UniqueFd fd(raw);
+  // State files are small; 1 MiB is far above any legitimate one.
+  return read_all_limited(fd.get(), 1 << 20, "read " + name);
+}
+
+void write_file_atomic(const UniqueFd& dir, const std::string& name, const std::string& content) {
+  const std::string tmp = name + ".tmp." + std::to_string(::getpid());
+  int raw = ::openat(dir.get(), tmp.c_str(),
+                     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (raw < 0) throw Error::from_errno("create " + tmp, errno);
+  UniqueFd fd(raw);
+  try {
+    write_all(fd.get(), content, "write " + tmp);
+    if (::fsync(fd.get()) != 0) throw Error::from_errno("fsync " + tmp, errno);
+    if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
+      throw Error::from_errno("rename " + tmp + " to " + name, errno);
+  } catch (...) {
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    throw;
+  }
+}
+
+bool remove_at(const UniqueFd& dir, const std::string& name) {
+  if (::unlinkat(dir.get(), name.c_str(), 0) == 0) return true;
+  int err = errno;
+  if (err == ENOENT) return false;
+  throw Error::from_errno("remove " + name, err);
+}
+
+bool exists_at(const UniqueFd& dir, const std::string& name) {
+  struct stat st {};
+  return ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+std::vector<std::string> list_dir(const UniqueFd& dir) {
+  int raw = ::dup(dir.get());
+  if (raw < 0) throw Error::from_errno("dup directory fd", errno);
+  DIR* d = ::fdopendir(raw);
+  if (!d) {
+    int err = errno;
+    ::close(raw);
+    throw Error::from_errno("list directory", err);
+  }
+  ::rewinddir(d);
+  std::vector<std::string> names;
+  while (auto* ent = ::readdir(d)) {
+    std::string n = ent->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  return names;
+}
+
+std::string read_all_limited(int fd, std::size_t limit, const std::string& what) {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      int err = errno;
+      if (err == EINTR) continue;
+      throw Error::from_errno(what, err);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > limit)
+      throw Error::input(what, "input is larger than " + std::to_string(limit) + " bytes");
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace nh

@@ -1,0 +1,32 @@
+#pragma once
+// Small file helpers on directory fds: every name is resolved relative to a
+// directory we opened ourselves, never followed through a symlink.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/fd.hpp"
+
+namespace nh {
+
+// Opens directory `path`, creating it (and missing parents) with `mode` if absent.
+UniqueFd open_dir(const std::string& path, unsigned mode, bool create);
+// Opens (creating with `mode` if absent) the subdirectory `name` of `dir`.
+UniqueFd open_subdir(const UniqueFd& dir, const std::string& name, unsigned mode);
+
+// Contents of `name` in `dir`, or nullopt if it does not exist.
+std::optional<std::string> read_file_at(const UniqueFd& dir, const std::string& name);
+// Writes `name.tmp.PID`, fsyncs it, renames it over `name`: readers see the old
+// or the new file, never a torn one, even if we are killed half way.
+void write_file_atomic(const UniqueFd& dir, const std::string& name, const std::string& content);
+// Removes `name`; false if it was already gone.
+bool remove_at(const UniqueFd& dir, const std::string& name);
+bool exists_at(const UniqueFd& dir, const std::string& name);
+// Names in `dir`, without "." and "..", unsorted.
+std::vector<std::string> list_dir(const UniqueFd& dir);
+
+// Reads `fd` to EOF; throws if more than `limit` bytes arrive.
+std::string read_all_limited(int fd, std::size_t limit, const std::string& what);
+
+}  // namespace nh

@@ -1,0 +1,34 @@
+#pragma once
+// The hook's operations: the setup and teardown pipelines and the listing.
+#include <iosfwd>
+#include <string>
+
+#include "lib/config.hpp"
+#include "lib/ipam.hpp"
+#include "lib/oci_state.hpp"
+
+namespace nh {
+
+constexpr const char* kAnnotationIp = "netns-hook.ip";
+
+enum class SetupOutcome {
+  kHostNetwork,  // the container shares the hook's namespace: left alone
+  kExisting,     // already set up (setup is idempotent)
+  kJoined,       // joined the namespace of a container that already has a lease
+  kConfigured,   // bridge, veth, address, route and firewall are in place
+};
+
+struct SetupResult {
+  SetupOutcome outcome;
+  Lease lease;
+};
+
+// Steps in setup.cpp; rolls back everything it did when a step fails.
+SetupResult setup(const Settings& settings, const State& state);
+// Steps in teardown.cpp; runs every step, tolerates what is already gone,
+// reports all failures together.
+void teardown(const Settings& settings, const State& state);
+// `netns-hook ls`: a table, or JSON.
+void list_leases(const Settings& settings, bool json, std::ostream& out);
+
+}  // namespace nh

@@ -1,0 +1,51 @@
+// `netns-hook ls`: what the pool holds and whether each namespace still exists.
+#include <sys/stat.h>
+
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "lib/hook_ops.hpp"
+
+namespace nh {
+
+namespace {
+
+bool namespace_alive(const Lease& l) {
+  struct stat st {};
+  std::string p = "/proc/" + std::to_string(l.pid) + "/ns/net";
+  return l.pid > 0 && ::stat(p.c_str(), &st) == 0 && st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
+}
+
+}  // namespace
+
+void list_leases(const Settings& settings, bool json, std::ostream& out) {
+  auto leases = Pool::open(settings.state_dir).list();
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (const auto& l : leases) {
+      for (const auto& id : l.containers) {
+        arr.push_back({{"id", id},
+                       {"pid", l.pid},
+                       {"address", l.address.str() + "/" + std::to_string(l.prefix)},
+                       {"bridge", l.bridge},
+                       {"host_veth", l.host_veth},
+                       {"netns_alive", namespace_alive(l)},
+                       {"shared_with", l.containers.front() == id ? "" : l.containers.front()}});
+      }
+    }
+    out << arr.dump(2) << "\n";
+    return;
+  }
+  out << std::left << std::setw(14) << "CONTAINER" << std::setw(9) << "PID" << std::setw(20) << "ADDRESS"
+      << std::setw(16) << "HOST VETH" << std::setw(11) << "BRIDGE" << "NETNS\n";
+  for (const auto& l : leases) {
+    for (const auto& id : l.containers) {
+      out << std::setw(14) << id.substr(0, 12) << std::setw(9) << l.pid << std::setw(20)
+          << (l.address.str() + "/" + std::to_string(l.prefix)) << std::setw(16) << l.host_veth << std::setw(11)
+          << l.bridge << (namespace_alive(l) ? "alive" : "gone") << "\n";
+    }
+  }
+}
+
+}  // namespace nh

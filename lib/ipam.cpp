@@ -1,0 +1,248 @@
+#include "lib/ipam.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "lib/error.hpp"
+#include "lib/fs.hpp"
+
+namespace nh {
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+IpAddress must_parse(const std::string& text, const std::string& what) {
+  auto a = IpAddress::parse(text);
+  if (!a) throw Error::input(what, "\"" + text + "\" is not an IP address");
+  return *a;
+}
+
+// True when /proc/PID/ns/net is still the namespace the lease was made for:
+// catches both a dead process and a recycled pid.
+bool lease_namespace_alive(const Lease& l) {
+  if (l.pid <= 0) return false;
+  struct stat st {};
+  std::string p = "/proc/" + std::to_string(l.pid) + "/ns/net";
+  if (::stat(p.c_str(), &st) != 0) return false;
+  return st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
+}
+
+}  // namespace
+
+std::string lease_to_json(const Lease& l) {
+  nlohmann::json j = {
+      {"address", l.address.str()},  {"prefix", l.prefix},
+      {"gateway", l.gateway.str()},  {"bridge", l.bridge},
+      {"containers", l.containers},  {"pid", l.pid},
+      {"netns_dev", l.netns_dev},    {"netns_inode", l.netns_inode},
+      {"host_veth", l.host_veth},    {"iface", l.iface},
+      {"created", l.created},
+  };
+  return j.dump() + "\n";
+}
+
+Lease lease_from_json(const std::string& text, const std::string& name) {
+  const std::string what = "read lease " + name;
+  try {
+    auto j = nlohmann::json::parse(text);
+    Lease l;
+    l.address = must_parse(j.at("address").get<std::string>(), what);
+    l.prefix = j.at("prefix").get<unsigned>();
+    l.gateway = must_parse(j.at("gateway").get<std::string>(), what);
+    l.bridge = j.at("bridge").get<std::string>();
+    l.containers = j.at("containers").get<std::vector<std::string>>();
+    l.pid = j.at("pid").get<int>();
+    l.netns_dev = j.at("netns_dev").get<std::uint64_t>();
+    l.netns_inode = j.at("netns_inode").get<std::uint64_t>();
+    l.host_veth = j.at("host_veth").get<std::string>();
+    l.iface = j.value("iface", "eth0");
+    l.created = j.value("created", std::int64_t{0});
+    return l;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error::input(what, std::string("corrupt lease file: ") + e.what());
+  }
+}
+
+Pool Pool::open(const std::string& state_dir) {
+  Pool p;
+  p.path_ = state_dir;
+  wrap("open state directory " + state_dir, [&] {
+    ::umask(077);
+    p.dir_ = open_dir(state_dir, 0700, true);
+    p.leases_ = open_subdir(p.dir_, "leases", 0700);
+    p.ids_ = open_subdir(p.dir_, "ids", 0700);
+    p.netns_ = open_subdir(p.dir_, "netns", 0700);
+    p.next_ = open_subdir(p.dir_, "next", 0700);
+  });
+  return p;
+}
+
+FileLock Pool::lock() {
+  int fd = ::openat(dir_.get(), "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) throw Error::from_errno("open " + path_ + "/lock", errno);
+  return FileLock::acquire(UniqueFd(fd), path_ + "/lock", kLockTimeout);
+}
+
+std::string Pool::netns_key(std::uint64_t dev, std::uint64_t ino) {
+  return std::to_string(dev) + "-" + std::to_string(ino);
+}
+
+std::optional<Lease> Pool::load(const std::string& address) {
+  auto text = read_file_at(leases_, address);
+  if (!text) return std::nullopt;
+  return lease_from_json(*text, path_ + "/leases/" + address);
+}
+
+void Pool::store(const Lease& l) { write_file_atomic(leases_, l.address.str(), lease_to_json(l)); }
+
+IpAddress Pool::next_free(const Network& net) {
+  const Cidr subnet = net.subnet();
+  const IpAddress base = subnet.network();
+  const std::uint64_t size = *subnet.last().minus(base) + 1;  // prefix <= 30 (validated)
+  std::uint64_t start = 0;
+  if (auto last = read_file_at(next_, net.bridge)) {
+    auto a = IpAddress::parse(trim(*last));
+    if (a && subnet.contains(*a)) start = *a->minus(base);
+  }
+  // Next-fit: the address after the last one handed out, wrapping, so a
+  // just-released address is not reused at once.
+  for (std::uint64_t step = 1; step <= size; ++step) {
+    std::uint64_t off = (start + step) % size;
+    IpAddress cand = base.plus(off);
+    if (off == 0 || off == size - 1 || cand == net.gateway.address()) continue;
+    if (!exists_at(leases_, cand.str())) return cand;
+  }
+  throw Error::input("allocate address on " + net.bridge,
+                     "the pool " + subnet.network_str() + " is full (" + std::to_string(size - 3) +
+                         " addresses leased)");
+}
+
+Claim Pool::claim(const Network& net, const ClaimRequest& req) {
+  auto held = lock();
+
+  if (auto addr = read_file_at(ids_, req.id)) {
+    auto l = load(trim(*addr));
+    if (l && std::find(l->containers.begin(), l->containers.end(), req.id) != l->containers.end())
+      return {ClaimKind::kExisting, *l};
+    remove_at(ids_, req.id);  // stale index left by a killed run
+  }
+
+  const std::string nskey = netns_key(req.netns_dev, req.netns_inode);
+  if (auto addr = read_file_at(netns_, nskey)) {
+    auto l = load(trim(*addr));
+    if (l && !l->containers.empty() && l->netns_inode == req.netns_inode &&
+        l->netns_dev == req.netns_dev && lease_namespace_alive(*l)) {
+      l->containers.push_back(req.id);
+      store(*l);
+      write_file_atomic(ids_, req.id, l->address.str());
+      return {ClaimKind::kJoined, *l};
+    }
+    remove_at(netns_, nskey);  // the namespace it named is gone (its inode was recycled)
+  }
+
+  IpAddress addr;
+  if (req.requested) {
+    addr = *req.requested;
+    if (auto holder = load(addr.str())) {
+      std::string who = holder->containers.empty() ? "a container being torn down" : holder->containers.front();
+      throw Error::input("invalid " + req.requested_source + " \"" + addr.str() + "\"",
+                         "address is already leased to " + who);
+    }
+  } else {
+    addr = next_free(net);
+  }
+
+  Lease l;
+  l.address = addr;
+  l.prefix = net.gateway.prefix();
+  l.gateway = net.gateway.address();
+  l.bridge = net.bridge;
+  l.containers = {req.id};
+  l.pid = req.pid;
+  l.netns_dev = req.netns_dev;
+  l.netns_inode = req.netns_inode;
+  l.host_veth = req.host_veth;
+  l.iface = net.iface;
+  l.created = static_cast<std::int64_t>(std::time(nullptr));
+
+  // The lease file first: it is the truth; the indexes only point at it.
+  store(l);
+  write_file_atomic(ids_, req.id, addr.str());
+  write_file_atomic(netns_, nskey, addr.str());
+  if (!req.requested) write_file_atomic(next_, net.bridge, addr.str());
+  return {ClaimKind::kAllocated, l};
+}
+
+void Pool::undo_claim(const Claim& c, const std::string& id) {
+  if (c.kind == ClaimKind::kExisting) return;
+  auto held = lock();
+  remove_at(ids_, id);
+  auto l = load(c.lease.address.str());
+  if (!l) return;
+  l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
+  if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
+    store(*l);
+    return;
+  }
+  remove_at(netns_, netns_key(l->netns_dev, l->netns_inode));
+  remove_at(leases_, l->address.str());
+}
+
+Drop Pool::drop(const std::string& id) {
+  auto held = lock();
+  auto addr = read_file_at(ids_, id);
+  if (!addr) return {DropKind::kUnknown, {}};
+  auto l = load(trim(*addr));
+  remove_at(ids_, id);
+  if (!l) return {DropKind::kUnknown, {}};
+  auto& cs = l->containers;
+  auto it = std::find(cs.begin(), cs.end(), id);
+  if (it == cs.end()) return {DropKind::kUnknown, {}};
+  cs.erase(it);
+  if (!cs.empty()) {
+    store(*l);
+    return {DropKind::kStillShared, *l};
+  }
+  // Last container: no new container may join this namespace's lease, but the
+  // address stays taken until forget() runs after the veth is deleted.
+  const std::string nskey = netns_key(l->netns_dev, l->netns_inode);
+  if (auto idx = read_file_at(netns_, nskey); idx && trim(*idx) == l->address.str()) remove_at(netns_, nskey);
+  store(*l);
+  return {DropKind::kLast, *l};
+}
+
+void Pool::forget(const Lease& l) {
+  auto held = lock();
+  auto cur = load(l.address.str());
+  if (cur && cur->containers.empty()) remove_at(leases_, l.address.str());
+}
+
+std::optional<Lease> Pool::find(const std::string& id) {
+  auto addr = read_file_at(ids_, id);
+  if (!addr) return std::nullopt;
+  return load(trim(*addr));
+}
+
+std::vector<Lease> Pool::list() {
+  std::vector<Lease> out;
+  for (const auto& name : list_dir(leases_)) {
+    if (name.find(".tmp.") != std::string::npos) continue;  // a write in progress or killed
+    if (auto l = load(name)) out.push_back(std::move(*l));
+  }
+  std::sort(out.begin(), out.end(), [](const Lease& a, const Lease& b) {
+    return a.created != b.created ? a.created < b.created : a.address.str() < b.address.str();
+  });
+  return out;
+}
+
+}  // namespace nh

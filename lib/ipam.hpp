@@ -1,0 +1,103 @@
+#pragma once
+// The address pool: leases kept as files in the state directory, guarded by
+// flock() on a separate lock file held only around each read-modify-write.
+//
+// Layout (all files written atomically: tmp + fsync + rename):
+//   lock                  the lock file (never renamed, so its inode is stable)
+//   leases/<address>      one JSON lease per address: the source of truth
+//   ids/<container-id>    the address leased to that container   (index)
+//   netns/<dev>-<inode>   the address leased to that namespace    (index)
+//   next/<bridge>         the last address allocated on that bridge (next-fit)
+// One file per lease keeps a setup's cost flat in the number of containers:
+// nothing reads or rewrites the whole pool.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/config.hpp"
+#include "lib/fd.hpp"
+#include "lib/ip_address.hpp"
+
+namespace nh {
+
+struct Lease {
+  IpAddress address;
+  unsigned prefix = 0;
+  IpAddress gateway;
+  std::string bridge;
+  std::vector<std::string> containers;  // ids sharing this namespace; first = the one that set it up
+  int pid = 0;
+  std::uint64_t netns_dev = 0;
+  std::uint64_t netns_inode = 0;
+  std::string host_veth;
+  std::string iface;
+  std::int64_t created = 0;  // unix seconds
+};
+
+std::string lease_to_json(const Lease& l);
+Lease lease_from_json(const std::string& text, const std::string& name);
+
+struct ClaimRequest {
+  std::string id;
+  int pid = 0;
+  std::uint64_t netns_dev = 0;
+  std::uint64_t netns_inode = 0;
+  std::string host_veth;
+  std::optional<IpAddress> requested;  // must already be validated against the network
+  std::string requested_source;        // "--static-ip" or the annotation, for messages
+};
+
+enum class ClaimKind {
+  kExisting,   // this container already has a lease: nothing to do
+  kJoined,     // the namespace already has a lease: the id was added to it
+  kAllocated,  // a new address was leased: the caller now builds the network
+};
+
+struct Claim {
+  ClaimKind kind;
+  Lease lease;
+};
+
+enum class DropKind { kUnknown, kStillShared, kLast };
+
+struct Drop {
+  DropKind kind;
+  Lease lease;
+};
+
+class Pool {
+ public:
+  static constexpr std::chrono::milliseconds kLockTimeout{10000};
+
+  // Opens the state directory, creating it 0700 with its subdirectories.
+  static Pool open(const std::string& state_dir);
+
+  // One locked step: the existing lease, a join, or a new allocation.
+  Claim claim(const Network& net, const ClaimRequest& req);
+  // Undoes a kAllocated claim (setup rollback) or a kJoined one.
+  void undo_claim(const Claim& c, const std::string& id);
+  // Teardown, first half: removes `id`. On kLast the lease stays (with no
+  // containers) so its address is not reused until forget() after the veth is gone.
+  Drop drop(const std::string& id);
+  // Teardown, second half: releases the address of a lease returned by drop().
+  void forget(const Lease& l);
+
+  std::optional<Lease> find(const std::string& id);
+  std::vector<Lease> list();
+  const std::string& path() const { return path_; }
+
+ private:
+  Pool() = default;
+  FileLock lock();
+  std::optional<Lease> load(const std::string& address);
+  void store(const Lease& l);
+  IpAddress next_free(const Network& net);
+  static std::string netns_key(std::uint64_t dev, std::uint64_t ino);
+
+  std::string path_;
+  UniqueFd dir_, leases_, ids_, netns_, next_;
+};
+
+}  // namespace nh

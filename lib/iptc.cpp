@@ -1,0 +1,194 @@
+// The libiptc firewall backend: the legacy xtables kernel interface, as
+// iptables-legacy uses it. Rules are built as ipt_entry blobs from nh::Rule
+// values; presence is tested with iptc_check_entry, so a run that finds every
+// rule in place reads each table once and commits nothing.
+#include <fcntl.h>
+#include <libiptc/libiptc.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "lib/error.hpp"
+#include "lib/fd.hpp"
+#include "lib/firewall.hpp"
+#include "lib/log.hpp"
+
+namespace nh {
+
+namespace {
+
+constexpr std::chrono::milliseconds kXtablesLockTimeout{10000};
+constexpr int kCommitAttempts = 5;
+
+// Owns an iptc handle for one table.
+class IptcHandle {
+ public:
+  static IptcHandle open(const std::string& table) {
+    xtc_handle* h = iptc_init(table.c_str());
+    if (!h) {
+      int err = errno;
+      throw Error("read iptables table " + table, iptc_strerror(err), Error::Kind::kIptc, err);
+    }
+    return IptcHandle(h);
+  }
+  IptcHandle(IptcHandle&& o) noexcept : h_(o.h_) { o.h_ = nullptr; }
+  IptcHandle& operator=(IptcHandle&&) = delete;
+  IptcHandle(const IptcHandle&) = delete;
+  ~IptcHandle() {
+    if (h_) iptc_free(h_);
+  }
+  xtc_handle* get() const noexcept { return h_; }
+
+ private:
+  explicit IptcHandle(xtc_handle* h) : h_(h) {}
+  xtc_handle* h_;
+};
+
+// An ipt_entry with its matches and target, in one suitably aligned buffer.
+class Entry {
+ public:
+  explicit Entry(const Rule& r) {
+    std::size_t size = sizeof(ipt_entry);
+    if (r.established_only) size += match_size(sizeof(xt_conntrack_mtinfo3));
+    if (!r.comment.empty()) size += match_size(sizeof(xt_comment_info));
+    size += target_size(r);
+    buf_.assign((size + 7) / 8, 0);
+
+    ipt_entry* e = entry();
+    if (r.source) {
+      std::memcpy(&e->ip.src, r.source->network().data(), 4);
+      std::memcpy(&e->ip.smsk, IpAddress::v4(0xffffffffu).masked(r.source->prefix()).data(), 4);
+    }
+    set_iface(r.in_iface, e->ip.iniface, e->ip.iniface_mask);
+    set_iface(r.out_iface, e->ip.outiface, e->ip.outiface_mask);
+    if (r.in_negated) e->ip.invflags |= IPT_INV_VIA_IN;
+    if (r.out_negated) e->ip.invflags |= IPT_INV_VIA_OUT;
+
+    std::size_t off = sizeof(ipt_entry);
+    if (r.established_only) {
+      auto* info = static_cast<xt_conntrack_mtinfo3*>(add_match(off, "conntrack", 3, sizeof(xt_conntrack_mtinfo3)));
+      info->match_flags = XT_CONNTRACK_STATE;
+      info->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) | XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+    }
+    if (!r.comment.empty()) {
+      auto* info = static_cast<xt_comment_info*>(add_match(off, "comment", 0, sizeof(xt_comment_info)));
+      std::strncpy(info->comment, r.comment.c_str(), XT_MAX_COMMENT_LEN - 1);
+    }
+    e->target_offset = static_cast<std::uint16_t>(off);
+    e->next_offset = static_cast<std::uint16_t>(size);
+    auto* t = reinterpret_cast<xt_entry_target*>(bytes() + off);
+    t->u.user.target_size = static_cast<std::uint16_t>(target_size(r));
+    std::strncpy(t->u.user.name, r.target.c_str(), sizeof t->u.user.name - 1);
+    if (r.target == "MASQUERADE") {
+      auto* range = reinterpret_cast<nf_nat_ipv4_multi_range_compat*>(t->data);
+      range->rangesize = 1;
+    }
+    // ACCEPT and the other verdicts: libiptc maps the name to a standard verdict.
+  }
+
+  ipt_entry* entry() { return reinterpret_cast<ipt_entry*>(buf_.data()); }
+  std::size_t size() { return entry()->next_offset; }
+  // iptc_check_entry/iptc_delete_entry compare the bytes under this mask: all of them.
+  std::vector<unsigned char> full_mask() { return std::vector<unsigned char>(size(), 0xff); }
+
+ private:
+  static std::size_t match_size(std::size_t data) { return XT_ALIGN(sizeof(xt_entry_match) + data); }
+  static std::size_t target_size(const Rule& r) {
+    if (r.target == "MASQUERADE") return XT_ALIGN(sizeof(xt_entry_target) + sizeof(nf_nat_ipv4_multi_range_compat));
+    return XT_ALIGN(sizeof(xt_standard_target));
+  }
+  static void set_iface(const std::string& name, char* out, unsigned char* mask) {
+    if (name.empty()) return;
+    std::strncpy(out, name.c_str(), IFNAMSIZ - 1);
+    std::memset(mask, 0xff, name.size() + 1);  // exact name, terminator included
+  }
+  unsigned char* bytes() { return reinterpret_cast<unsigned char*>(buf_.data()); }
+  void* add_match(std::size_t& off, const char* name, std::uint8_t revision, std::size_t data) {
+    auto* m = reinterpret_cast<xt_entry_match*>(bytes() + off);
+    m->u.user.match_size = static_cast<std::uint16_t>(match_size(data));
+    std::strncpy(m->u.user.name, name, sizeof m->u.user.name - 1);
+    m->u.user.revision = revision;
+    off += match_size(data);
+    return m->data;
+  }
+
+  std::vector<std::uint64_t> buf_;
+};
+
+// Serialises with iptables itself, which flocks the same file around every change.
+FileLock xtables_lock() {
+  const char* env = std::getenv("XTABLES_LOCKFILE");
+  std::string path = env && *env ? env : "/run/xtables.lock";
+  return FileLock::acquire(path, kXtablesLockTimeout);
+}
+
+class IptcFirewall final : public Firewall {
+ public:
+  void ensure(const std::vector<Rule>& rules) override { apply(rules, true); }
+  void remove(const std::vector<Rule>& rules) override { apply(rules, false); }
+
+ private:
+  void apply(const std::vector<Rule>& rules, bool install) {
+    std::map<std::string, std::vector<const Rule*>> by_table;
+    for (const auto& r : rules) by_table[r.table].push_back(&r);
+    auto lock = xtables_lock();
+    for (const auto& [table, list] : by_table) {
+      // The kernel refuses a commit made against a table that changed since it
+      // was read (EAGAIN): read again and retry, a bounded number of times.
+      for (int attempt = 1;; ++attempt) {
+        try {
+          apply_table(table, list, install);
+          break;
+        } catch (const Error& e) {
+          if (e.kind() != Error::Kind::kIptc || e.code() != EAGAIN || attempt == kCommitAttempts) throw;
+          log_debug("iptables table " + table + " changed under us; retrying");
+        }
+      }
+    }
+  }
+
+  static void apply_table(const std::string& table, const std::vector<const Rule*>& rules, bool install) {
+    auto h = IptcHandle::open(table);
+    bool changed = false;
+    for (const Rule* r : rules) {
+      Entry e(*r);
+      auto mask = e.full_mask();
+      const std::string desc = "-t " + table + " " + to_iptables_save(*r);
+      bool present = iptc_check_entry(r->chain.c_str(), e.entry(), mask.data(), h.get());
+      if (install && !present) {
+        int ok = r->insert_first ? iptc_insert_entry(r->chain.c_str(), e.entry(), 0, h.get())
+                                 : iptc_append_entry(r->chain.c_str(), e.entry(), h.get());
+        if (!ok) {
+          int err = errno;
+          throw Error("add iptables rule " + desc, iptc_strerror(err), Error::Kind::kIptc, err);
+        }
+        changed = true;
+      } else if (!install && present) {
+        if (!iptc_delete_entry(r->chain.c_str(), e.entry(), mask.data(), h.get())) {
+          int err = errno;
+          throw Error("delete iptables rule " + desc, iptc_strerror(err), Error::Kind::kIptc, err);
+        }
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    if (!iptc_commit(h.get())) {
+      int err = errno;
+      throw Error("commit iptables table " + table, iptc_strerror(err), Error::Kind::kIptc, err);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Firewall> make_iptc_firewall() { return std::make_unique<IptcFirewall>(); }
+
+}  // namespace nh

@@ -1,0 +1,15 @@
+#pragma once
+// Logging: syslog under the identifier "netns-hook" always; stderr as well
+// when --debug is on. Errors reach stderr through main's single catch site.
+#include <string>
+
+namespace nh {
+
+void log_init(bool debug);
+bool log_debug_enabled();
+void log_debug(const std::string& msg);
+void log_info(const std::string& msg);
+// syslog only: main prints the same line on stderr.
+void log_error(const std::string& msg);
+
+}  // namespace nh

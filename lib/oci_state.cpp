@@ -1,0 +1,100 @@
+#include "lib/oci_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "lib/error.hpp"
+
+namespace nh {
+
+namespace {
+
+constexpr const char* kWhat = "parse container state";
+
+[[noreturn]] void bad(const std::string& why) { throw Error::input(kWhat, why); }
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+}  // namespace
+
+void validate_container_id(std::string_view id) {
+  if (id.empty()) bad("\"id\" is empty");
+  if (id.size() > 255) bad("\"id\" is longer than 255 characters");
+  if (id == "." || id == "..") bad("\"id\" \"" + std::string(id) + "\" is not a valid container id");
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == '+';
+    if (!ok)
+      bad("\"id\" \"" + printable(id) +
+          "\" has a character other than letters, digits, '_', '-', '.' and '+'");
+  }
+}
+
+State parse_state(std::string_view json) {
+  if (json.size() > kMaxStateBytes)
+    bad("input is larger than " + std::to_string(kMaxStateBytes) + " bytes");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json.begin(), json.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, ...": keep the tail.
+    std::string msg = e.what();
+    auto pos = msg.find("] ");
+    bad("not valid JSON: " + (pos == std::string::npos ? msg : msg.substr(pos + 2)));
+  }
+  if (!j.is_object()) bad("expected a JSON object, got " + std::string(j.type_name()));
+
+  State s;
+  auto id = j.find("id");
+  if (id == j.end()) bad("\"id\" is missing");
+  if (!id->is_string()) bad("\"id\" is not a string");
+  s.id = id->get<std::string>();
+  validate_container_id(s.id);
+
+  if (auto st = j.find("status"); st != j.end() && !st->is_null()) {
+    if (!st->is_string()) bad("\"status\" is not a string");
+    s.status = st->get<std::string>();
+  }
+
+  if (auto p = j.find("pid"); p != j.end() && !p->is_null()) {
+    if (!p->is_number_integer()) bad("\"pid\" is not an integer");
+    auto v = p->get<long long>();
+    if (v < 0 || v > 0x3fffffff) bad("\"pid\" " + std::to_string(v) + " is out of range");
+    if (v > 0) s.pid = static_cast<int>(v);  // crun sends pid 0 at poststop: same as absent
+  }
+
+  if (auto b = j.find("bundle"); b != j.end() && !b->is_null()) {
+    if (!b->is_string()) bad("\"bundle\" is not a string");
+    s.bundle = b->get<std::string>();
+  }
+
+  if (auto a = j.find("annotations"); a != j.end() && !a->is_null()) {
+    if (!a->is_object()) bad("\"annotations\" is not an object");
+    for (auto it = a->begin(); it != a->end(); ++it) {
+      if (!it.value().is_string()) bad("annotation \"" + printable(it.key()) + "\" is not a string");
+      s.annotations.emplace(it.key(), it.value().get<std::string>());
+    }
+  }
+  return s;
+}
+
+std::optional<std::string> annotation(const State& s, const std::string& key) {
+  auto it = s.annotations.find(key);
+  if (it == s.annotations.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace nh

@@ -1,0 +1,70 @@
+#pragma once
+// Links, addresses and routes through libnl-route-3. Every libnl handle is owned
+// by a unique_ptr alias; every failure becomes an nh::Error with the libnl code.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/config.hpp"
+#include "lib/ip_address.hpp"
+
+struct nl_sock;
+
+namespace nh {
+
+// A connected NETLINK_ROUTE socket. It stays bound to the network namespace of
+// the thread that created it, so one made inside a container's namespace
+// (see Netns::run_inside) configures that namespace from any thread.
+class Netlink {
+ public:
+  static Netlink connect();
+  nl_sock* get() const noexcept { return sock_.get(); }
+
+ private:
+  struct Free {
+    void operator()(nl_sock* s) const noexcept;
+  };
+  explicit Netlink(nl_sock* s) : sock_(s) {}
+  std::unique_ptr<nl_sock, Free> sock_;
+};
+
+struct LinkInfo {
+  int index = 0;
+  unsigned mtu = 0;
+  unsigned flags = 0;
+  int master = 0;
+  std::string kind;  // "bridge", "veth", ... ("" for lo and physical devices)
+};
+
+// One RTM_GETLINK by name (no dump): nullopt when there is no such link.
+std::optional<LinkInfo> find_link(Netlink& nl, const std::string& name);
+
+struct BridgeResult {
+  int index = 0;
+  bool created = false;  // by this call (another hook may have won the race)
+};
+// Creates the bridge (pinned MAC, MTU, up, gateway address) or checks the existing
+// one: it must be a bridge and carry the gateway address, else an Error naming both.
+BridgeResult ensure_bridge(Netlink& nl, const Network& net);
+
+struct VethSpec {
+  std::string host_name;
+  int bridge_index = 0;
+  std::string peer_name;
+  int peer_netns_fd = -1;
+  unsigned mtu = 1500;
+};
+// One RTM_NEWLINK: the host end joins the bridge and comes up; the peer is created
+// directly inside the target namespace (no move, so no RCU grace period), still down.
+void create_veth(Netlink& nl, const VethSpec& spec);
+
+// Deletes a link by name; false when it did not exist.
+bool delete_link(Netlink& nl, const std::string& name);
+void set_link_up(Netlink& nl, int index, const std::string& name);
+void add_address(Netlink& nl, int index, const std::string& link_name, const Cidr& addr);
+void add_default_route(Netlink& nl, int index, const std::string& link_name, const IpAddress& gateway);
+// Addresses of one family on one link (one family-filtered dump).
+std::vector<Cidr> link_addresses(Netlink& nl, int index, int family);
+
+}  // namespace nh

@@ -1,0 +1,145 @@
+// The setup pipeline: state -> namespace -> lease -> bridge -> veth ->
+// addresses and routes -> firewall. Each step that changes something pushes its
+// undo; a failure runs the undo steps in reverse and rethrows.
+#include <linux/if.h>
+#include <netlink/errno.h>
+
+#include <functional>
+#include <vector>
+
+#include "lib/error.hpp"
+#include "lib/firewall.hpp"
+#include "lib/hook_ops.hpp"
+#include "lib/log.hpp"
+#include "lib/names.hpp"
+#include "lib/netns.hpp"
+#include "lib/rtnl.hpp"
+#include "lib/sysctl.hpp"
+
+namespace nh {
+
+namespace {
+
+class UndoStack {
+ public:
+  void push(std::string what, std::function<void()> fn) { steps_.push_back({std::move(what), std::move(fn)}); }
+  void commit() noexcept { steps_.clear(); }
+  // Best effort, newest first; an undo that fails is logged, the original error stays.
+  ~UndoStack() {
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+      try {
+        it->fn();
+      } catch (const std::exception& e) {
+        log_error("rollback: " + it->what + ": " + e.what());
+      }
+    }
+  }
+
+ private:
+  struct Step {
+    std::string what;
+    std::function<void()> fn;
+  };
+  std::vector<Step> steps_;
+};
+
+// The address asked for, if any: the annotation wins over --static-ip, since
+// it is the per-container one.
+ClaimRequest make_request(const Settings& settings, const State& state, const Netns& ns) {
+  ClaimRequest req;
+  req.id = state.id;
+  req.pid = *state.pid;
+  req.netns_dev = ns.dev();
+  req.netns_inode = ns.inode();
+  req.host_veth = host_veth_name(state.id);
+  if (auto text = annotation(state, kAnnotationIp)) {
+    auto a = IpAddress::parse(*text);
+    if (!a) throw Error::input("invalid annotation " + std::string(kAnnotationIp) + " \"" + text->substr(0, 64) + "\"",
+                               "not an IP address");
+    req.requested = *a;
+    req.requested_source = std::string("annotation ") + kAnnotationIp;
+  } else if (settings.static_ip) {
+    req.requested = settings.static_ip;
+    req.requested_source = "--static-ip";
+  }
+  if (req.requested) validate_requested_address(settings.network, *req.requested, req.requested_source);
+  return req;
+}
+
+void create_veth_replacing_orphan(Netlink& host, const VethSpec& spec) {
+  try {
+    create_veth(host, spec);
+  } catch (const Error& e) {
+    // The name is derived from this container's id and no lease holds it: a
+    // link by that name is an orphan of a killed run. Replace it once.
+    if (e.code() != NLE_EXIST || !delete_link(host, spec.host_name)) throw;
+    log_info("replaced orphan link " + spec.host_name);
+    create_veth(host, spec);
+  }
+}
+
+// Inside the container's namespace, through a socket opened there.
+void configure_container(const Netns& ns, const Network& net, const Lease& lease) {
+  std::optional<Netlink> inside;
+  ns.run_inside([&] { inside = Netlink::connect(); });
+  auto lo = find_link(*inside, "lo");
+  if (lo && !(lo->flags & IFF_UP)) set_link_up(*inside, lo->index, "lo");
+  auto eth = find_link(*inside, net.iface);
+  if (!eth) throw Error("configure " + net.iface + " in the container", "the link is missing after creation");
+  set_link_up(*inside, eth->index, net.iface);
+  add_address(*inside, eth->index, net.iface, Cidr(lease.address, lease.prefix));
+  add_default_route(*inside, eth->index, net.iface, net.gateway.address());
+}
+
+}  // namespace
+
+SetupResult setup(const Settings& settings, const State& state) {
+  const Network& net = settings.network;
+  const std::string ctx = "set up container " + state.id;
+  if (!state.pid)
+    throw Error::input(ctx, "the state has no pid (run setup from a prestart or createRuntime hook)");
+
+  return wrap(ctx, [&]() -> SetupResult {
+    auto req_ns = Netns::open_pid(*state.pid);
+    if (req_ns.is_current()) {
+      log_info("container " + state.id + " shares the hook's network namespace (host network): nothing to do");
+      return {SetupOutcome::kHostNetwork, {}};
+    }
+    ClaimRequest req = make_request(settings, state, req_ns);
+
+    Pool pool = Pool::open(settings.state_dir);
+    Claim claim = pool.claim(net, req);
+    if (claim.kind == ClaimKind::kExisting) {
+      log_info("container " + state.id + " already has " + claim.lease.address.str() + ": nothing to do");
+      return {SetupOutcome::kExisting, claim.lease};
+    }
+    if (claim.kind == ClaimKind::kJoined) {
+      log_info("container " + state.id + " joined the namespace of " + claim.lease.containers.front() + " (" +
+               claim.lease.address.str() + ")");
+      return {SetupOutcome::kJoined, claim.lease};
+    }
+    const Lease& lease = claim.lease;
+    UndoStack undo;
+    undo.push("release " + lease.address.str(), [&] { pool.undo_claim(claim, state.id); });
+
+    Netlink host = Netlink::connect();
+    BridgeResult bridge = ensure_bridge(host, net);
+    if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
+
+    VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
+    create_veth_replacing_orphan(host, spec);
+    undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
+
+    configure_container(req_ns, net, lease);
+
+    ensure_sysctl("net.ipv4.ip_forward", "1");
+    make_firewall(settings.firewall)->ensure(bridge_rules(net));
+
+    undo.commit();
+    log_info("container " + state.id + ": " + lease.address.str() + "/" + std::to_string(lease.prefix) + " on " +
+             net.bridge + " via " + lease.host_veth);
+    return {SetupOutcome::kConfigured, lease};
+  });
+}
+
+}  // namespace nh

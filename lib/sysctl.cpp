@@ -1,0 +1,31 @@
+#include "lib/sysctl.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "lib/error.hpp"
+#include "lib/fd.hpp"
+
+namespace nh {
+
+bool ensure_sysctl(const std::string& key, const std::string& value) {
+  std::string path = "/proc/sys/" + key;
+  std::replace(path.begin() + 10, path.end(), '.', '/');
+  int raw = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (raw < 0) throw Error::from_errno("open " + path, errno);
+  UniqueFd fd(raw);
+  char buf[64];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n < 0) throw Error::from_errno("read " + path, errno);
+  std::string cur(buf, static_cast<std::size_t>(n));
+  while (!cur.empty() && (cur.back() == '\n' || cur.back() == ' ')) cur.pop_back();
+  if (cur == value) return false;
+  if (::pwrite(fd.get(), value.data(), value.size(), 0) != static_cast<ssize_t>(value.size()))
+    throw Error::from_errno("set " + key + " to " + value, errno);
+  return true;
+}
+
+}  // namespace nh

@@ -1,0 +1,39 @@
+// The teardown pipeline: the setup path backwards, by container id alone (the
+// runtimes send no pid at poststop). Every step runs; "already gone" is fine.
+#include "lib/error.hpp"
+#include "lib/hook_ops.hpp"
+#include "lib/log.hpp"
+#include "lib/rtnl.hpp"
+
+namespace nh {
+
+void teardown(const Settings& settings, const State& state) {
+  wrap("tear down container " + state.id, [&] {
+    Pool pool = Pool::open(settings.state_dir);
+    Drop drop = pool.drop(state.id);
+    if (drop.kind == DropKind::kUnknown) {
+      log_debug("container " + state.id + " has no lease: nothing to do");
+      return;
+    }
+    if (drop.kind == DropKind::kStillShared) {
+      log_info("container " + state.id + " left; " + drop.lease.containers.front() + " keeps " +
+               drop.lease.address.str());
+      return;
+    }
+    // Last container of the namespace: the veth goes, then the address.
+    // Bridge and per-bridge firewall rules stay for the next container.
+    ErrorList errors;
+    bool veth_gone = false;
+    errors.run([&] {
+      Netlink host = Netlink::connect();
+      delete_link(host, drop.lease.host_veth);
+      veth_gone = true;
+    });
+    // Keep the address while a veth that may still carry it exists.
+    if (veth_gone) errors.run([&] { pool.forget(drop.lease); });
+    errors.throw_if_any();
+    log_info("container " + state.id + ": released " + drop.lease.address.str());
+  });
+}
+
+}  // namespace nh
