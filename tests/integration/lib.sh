@@ -1,0 +1,122 @@
+# Shared helpers for the integration tests and the demo: a busybox root
+# filesystem, OCI bundles wired to netns-hook, and small assertions.
+# Source it; it expects to run inside tests/sandbox.sh (private /run and netns).
+
+NH_PASS=0
+NH_FAIL=0
+
+pass() { NH_PASS=$((NH_PASS + 1)); echo "ok   - $*"; }
+fail() { NH_FAIL=$((NH_FAIL + 1)); echo "FAIL - $*"; }
+
+# check "description" command...   passes when the command succeeds
+check() {
+  local desc=$1; shift
+  local out
+  if out=$("$@" 2>&1); then pass "$desc"; else fail "$desc"; printf '       %s\n' "$out" | head -20; fi
+}
+# expect_eq "description" expected actual
+expect_eq() {
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+# summary: prints the counts and returns non-zero if anything failed
+summary() {
+  echo "$NH_PASS passed, $NH_FAIL failed"
+  [ "$NH_FAIL" -eq 0 ] && [ "$NH_PASS" -gt 0 ]
+}
+
+# make_rootfs DIR: a minimal root filesystem from Debian's busybox-static.
+make_rootfs() {
+  local root=$1 bb
+  bb=$(command -v busybox || echo /bin/busybox)
+  mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
+  cp "$bb" "$root/bin/busybox"
+  local applet
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+  echo "127.0.0.1 localhost" >"$root/etc/hosts"
+}
+
+# json_list a b c -> "a", "b", "c"
+json_list() {
+  local out="" x
+  for x in "$@"; do out+="${out:+, }\"$x\""; done
+  printf '%s' "$out"
+}
+
+# make_bundle DIR ROOTFS HOOK [options]: an OCI bundle whose prestart and poststop
+# hooks run netns-hook. Options (environment-style, before the call):
+#   NETNS_PATH=/proc/PID/ns/net  join that network namespace
+#   HOST_NET=1                   no network namespace of its own
+#   HOOK_ARGS="--flag value"     extra hook arguments
+#   HOOK_ENV="K=V"               one environment variable for the hook
+#   ANNOTATIONS='"k": "v"'       annotations (JSON members)
+#   ARGS="sleep 300"             the container's command
+make_bundle() {
+  local dir=$1 rootfs=$2 hook=$3
+  mkdir -p "$dir"
+  local netns='{"type": "network"}'
+  [ -n "${NETNS_PATH:-}" ] && netns="{\"type\": \"network\", \"path\": \"$NETNS_PATH\"}"
+  local namespaces="{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}"
+  [ "${HOST_NET:-0}" = 1 ] || namespaces+=", $netns"
+  # shellcheck disable=SC2086
+  local hook_args; hook_args=$(json_list netns-hook ${HOOK_ARGS:-})
+  local hook_env=""
+  [ -n "${HOOK_ENV:-}" ] && hook_env=", \"env\": [\"$HOOK_ENV\"]"
+  # shellcheck disable=SC2086
+  local args; args=$(json_list ${ARGS:-sleep 300})
+  local caps; caps=$(json_list CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_KILL CAP_AUDIT_WRITE)
+  cat >"$dir/config.json" <<JSON
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": {"uid": 0, "gid": 0},
+    "args": [$args],
+    "env": ["PATH=/bin"],
+    "cwd": "/",
+    "capabilities": {"bounding": [$caps], "effective": [$caps], "permitted": [$caps], "ambient": [$caps]},
+    "noNewPrivileges": true
+  },
+  "root": {"path": "$rootfs", "readonly": true},
+  "hostname": "c",
+  "annotations": {${ANNOTATIONS:-}},
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}
+  ],
+  "hooks": {
+    "prestart": [{"path": "$hook", "args": [$hook_args]$hook_env, "timeout": 20}],
+    "poststop": [{"path": "$hook", "args": [$hook_args]$hook_env, "timeout": 20}]
+  },
+  "linux": {
+    "namespaces": [$namespaces],
+    "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list"],
+    "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"]
+  }
+}
+JSON
+}
+
+# runc_start ID BUNDLE: start a detached container; its output goes to BUNDLE/log.
+runc_start() {
+  (cd "$2" && timeout 30 runc run -d "$1" </dev/null >"$2/log" 2>&1)
+}
+
+# container_ip ID: the IPv4 address of eth0 inside the container.
+container_ip() {
+  timeout 10 runc exec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1
+}
+
+# veth_count: host links made by netns-hook (named nh + 12 hex digits).
+veth_count() {
+  ip -o link show 2>/dev/null | grep -cE '^[0-9]+: nh[0-9a-f]{12}[@:]' || true
+}
+
+# delete_all_containers: best-effort cleanup for traps.
+delete_all_containers() {
+  local id
+  for id in $(runc list -q 2>/dev/null); do timeout 20 runc delete -f "$id" >/dev/null 2>&1 || true; done
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# End to end under the real runc: containers started with netns-hook as their
+# prestart and poststop hooks. Runs inside tests/sandbox.sh; only ever sends
+# packets between the sandbox's own namespaces.
+set -uo pipefail
+HOOK=$(realpath "$1")
+. "$(dirname "$0")/lib.sh"
+[ "${NH_IN_SANDBOX:-}" = 1 ] || { echo "run me through tests/sandbox.sh"; exit 2; }
+
+WORK=$(mktemp -d /tmp/nh-runc.XXXXXX)
+trap 'delete_all_containers; rm -rf "$WORK"' EXIT
+make_rootfs "$WORK/rootfs"
+STATE_DIR=/run/netns-hook
+
+start() {  # start ID [make_bundle options already exported]
+  make_bundle "$WORK/$1" "$WORK/rootfs" "$HOOK"
+  runc_start "$1" "$WORK/$1"
+}
+start_fails() { ! start "$@"; }
+leased() { "$HOOK" ls --json | grep -q "\"id\": \"$1\""; }
+
+echo "# two containers on the bridge"
+check "c1 starts" start c1
+check "c2 starts" start c2
+IP1=$(container_ip c1); IP2=$(container_ip c2)
+check "c1 has an address in 172.19.0.0/16 ($IP1)" grep -qE '^172\.19\.[0-9]+\.[0-9]+$' <<<"$IP1"
+check "c2 has an address in 172.19.0.0/16 ($IP2)" grep -qE '^172\.19\.[0-9]+\.[0-9]+$' <<<"$IP2"
+check "the two addresses differ" test "$IP1" != "$IP2"
+check "c1 has a default route via the gateway" bash -c "runc exec c1 ip route | grep -q '^default via 172.19.0.1 dev eth0'"
+check "c2 has a default route via the gateway" bash -c "runc exec c2 ip route | grep -q '^default via 172.19.0.1 dev eth0'"
+check "c1 has lo up" bash -c "runc exec c1 ip link show lo | grep -q UP"
+check "the bridge has the gateway address" bash -c "ip -4 -o addr show netns0 | grep -q ' 172.19.0.1/16 '"
+check "c1 pings c2" timeout 10 runc exec c1 ping -c1 -W2 "$IP2"
+check "c2 pings c1" timeout 10 runc exec c2 ping -c1 -W2 "$IP1"
+check "c1 pings the gateway" timeout 10 runc exec c1 ping -c1 -W2 172.19.0.1
+check "the host reaches c2" timeout 10 busybox ping -c1 -W2 "$IP2"
+check "ip_forward is on" grep -qx 1 /proc/sys/net/ipv4/ip_forward
+expect_eq "two host veths on the bridge" 2 "$(ip -o link show master netns0 | wc -l)"
+
+echo "# one rule set per bridge, however many containers"
+check "c3 starts" start c3
+expect_eq "MASQUERADE rule exists once" 1 "$(iptables-legacy-save -t nat | grep -c -- '-s 172.19.0.0/16 ! -o netns0 .*netns-hook:netns0.* -j MASQUERADE')"
+expect_eq "FORWARD accepts from the bridge once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A FORWARD -i netns0 .*netns-hook:netns0.* -j ACCEPT')"
+expect_eq "FORWARD accepts replies to the bridge once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A FORWARD -o netns0 .*RELATED,ESTABLISHED.*netns-hook:netns0.* -j ACCEPT')"
+check "ls lists c1, c2 and c3" bash -c "'$HOOK' ls | grep -q '^c1 ' && '$HOOK' ls | grep -q '^c2 ' && '$HOOK' ls | grep -q '^c3 '"
+
+echo "# a container sharing c3's network namespace"
+PID3=$(runc state c3 | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+VETHS_BEFORE=$(veth_count)
+NETNS_PATH=/proc/$PID3/ns/net check "c3b starts in c3's namespace" start c3b
+expect_eq "no second veth for a shared namespace" "$VETHS_BEFORE" "$(veth_count)"
+expect_eq "c3b sees c3's address" "$(container_ip c3)" "$(container_ip c3b)"
+expect_eq "c3b has one eth0" 1 "$(runc exec c3b ip -o link show | grep -c 'eth0')"
+check "c3 is torn down" timeout 30 runc delete -f c3
+check "c3b keeps its network after c3 left" timeout 10 runc exec c3b ping -c1 -W2 172.19.0.1
+check "c3b's lease remains" leased c3b
+expect_eq "c3's veth stays while c3b uses it" "$VETHS_BEFORE" "$(veth_count)"
+check "c3b is torn down" timeout 30 runc delete -f c3b
+expect_eq "the shared veth is gone with the last container" "$((VETHS_BEFORE - 1))" "$(veth_count)"
+check "no lease left for c3b" bash -c "! '$HOOK' ls --json | grep -q '\"c3b\"'"
+
+echo "# a host-network container is left alone"
+VETHS_BEFORE=$(veth_count)
+HOST_NET=1 check "host-network container starts" start hostnet
+expect_eq "no veth for a host-network container" "$VETHS_BEFORE" "$(veth_count)"
+check "no lease for a host-network container" bash -c "! '$HOOK' ls --json | grep -q '\"hostnet\"'"
+check "host-network container is deleted" timeout 30 runc delete -f hostnet
+
+echo "# teardown by runc delete"
+VETH2=$(grep -o '"host_veth":"[^"]*"' "$STATE_DIR/leases/$IP2" | cut -d'"' -f4)
+check "c2's veth is known ($VETH2)" test -n "$VETH2"
+check "runc delete -f c2" timeout 30 runc delete -f c2
+check "c2's veth is gone" bash -c "! ip link show '$VETH2' >/dev/null 2>&1"
+check "c2's lease is gone" bash -c "! '$HOOK' ls --json | grep -q '\"c2\"'"
+check "c2's id file is gone" test ! -e "$STATE_DIR/ids/c2"
+check "c2's address is free" test ! -e "$STATE_DIR/leases/$IP2"
+check "a second teardown of c2 is a no-op" bash -c "echo '{\"id\":\"c2\",\"status\":\"stopped\"}' | '$HOOK'"
+
+echo "# failures roll back"
+VETHS_BEFORE=$(veth_count)
+LEASES_BEFORE=$(ls "$STATE_DIR/leases" | wc -l)
+ANNOTATIONS="\"netns-hook.ip\": \"$IP1\"" check "a container asking for c1's address fails to start" start_fails taken
+check "the error names the address and its holder" grep -q "already leased to c1" "$WORK/taken/log"
+expect_eq "no veth left by the failed setup" "$VETHS_BEFORE" "$(veth_count)"
+expect_eq "no lease left by the failed setup" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
+timeout 20 runc delete -f taken >/dev/null 2>&1
+
+# The firewall is the last step: make it fail after veth, address and route exist.
+HOOK_ENV="XTABLES_LOCKFILE=/nonexistent/dir/xtables.lock" check "a setup failing at the firewall step fails the start" start_fails latefail
+check "the error names the lock file" grep -q "/nonexistent/dir/xtables.lock" "$WORK/latefail/log"
+expect_eq "the veth made before the failure was removed" "$VETHS_BEFORE" "$(veth_count)"
+expect_eq "the lease made before the failure was released" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
+timeout 20 runc delete -f latefail >/dev/null 2>&1
+
+echo "# everything goes away"
+check "c1 deleted" timeout 30 runc delete -f c1
+expect_eq "no veth left" 0 "$(veth_count)"
+expect_eq "no lease left" 0 "$(ls "$STATE_DIR/leases" | wc -l)"
+expect_eq "no id index left" 0 "$(ls "$STATE_DIR/ids" | wc -l)"
+
+summary
