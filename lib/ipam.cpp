@@ -230,7 +230,9 @@ void Pool::forget(const Lease& l) {
 std::optional<Lease> Pool::find(const std::string& id) {
   auto addr = read_file_at(ids_, id);
   if (!addr) return std::nullopt;
-  return load(trim(*addr));
+  auto l = load(trim(*addr));
+  if (!l || std::find(l->containers.begin(), l->containers.end(), id) == l->containers.end()) return std::nullopt;
+  return l;
 }
 
 std::vector<Lease> Pool::list() {

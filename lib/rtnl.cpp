@@ -143,8 +143,6 @@ BridgeResult ensure_bridge(Netlink& nl, const Network& net) {
                                                  (info->kind.empty() ? std::string("device") : info->kind) +
                                                  ", not a bridge");
   res.index = info->index;
-  if (!res.created && info->mtu != net.mtu) set_mtu(nl, info->index, name, net.mtu);
-  if (!(info->flags & IFF_UP)) set_link_up(nl, info->index, name);
 
   auto addrs = link_addresses(nl, info->index, net.gateway.address().family());
   bool has_gateway = false;
@@ -152,6 +150,9 @@ BridgeResult ensure_bridge(Netlink& nl, const Network& net) {
   if (!has_gateway && !addrs.empty())
     throw Error::input("use bridge " + name, "it has address " + addrs.front().str() + ", not the configured " +
                                                  net.gateway.str() + " (use --bridge or --ip to pick another)");
+  // Checked first, changed after: a refused bridge is left exactly as it was.
+  if (!res.created && info->mtu != net.mtu) set_mtu(nl, info->index, name, net.mtu);
+  if (!(info->flags & IFF_UP)) set_link_up(nl, info->index, name);
   if (!has_gateway) {
     try {
       add_address(nl, info->index, name, net.gateway);

@@ -1,4 +1,4 @@
-// The setup pipeline: state -> namespace -> lease -> bridge -> veth ->
+// The setup pipeline: state -> namespace -> bridge -> lease -> veth ->
 // addresses and routes -> firewall. Each step that changes something pushes its
 // undo; a failure runs the undo steps in reverse and rethrows.
 #include <linux/if.h>
@@ -108,8 +108,20 @@ SetupResult setup(const Settings& settings, const State& state) {
     ClaimRequest req = make_request(settings, state, req_ns);
 
     Pool pool = Pool::open(settings.state_dir);
+    // Idempotence first, without the lock: a container that is already set up
+    // must not fail because of anything else.
+    if (auto mine = pool.find(state.id)) {
+      log_info("container " + state.id + " already has " + mine->address.str() + ": nothing to do");
+      return {SetupOutcome::kExisting, *mine};
+    }
+    // The bridge before the lease, so a refused bridge leaves the pool untouched.
+    // The bridge itself is shared by every container and is never rolled back.
+    Netlink host = Netlink::connect();
+    BridgeResult bridge = ensure_bridge(host, net);
+    if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
+
     Claim claim = pool.claim(net, req);
-    if (claim.kind == ClaimKind::kExisting) {
+    if (claim.kind == ClaimKind::kExisting) {  // a concurrent run for the same id won
       log_info("container " + state.id + " already has " + claim.lease.address.str() + ": nothing to do");
       return {SetupOutcome::kExisting, claim.lease};
     }
@@ -121,10 +133,6 @@ SetupResult setup(const Settings& settings, const State& state) {
     const Lease& lease = claim.lease;
     UndoStack undo;
     undo.push("release " + lease.address.str(), [&] { pool.undo_claim(claim, state.id); });
-
-    Netlink host = Netlink::connect();
-    BridgeResult bridge = ensure_bridge(host, net);
-    if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
 
     VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
     create_veth_replacing_orphan(host, spec);

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The built binary driven by hand, as the runtimes drive it: a state JSON on
+# stdin. Covers each runtime's state shape, status dispatch, options and config
+# files, and bad input: one line on stderr, non-zero exit, nothing changed.
+# Runs inside tests/sandbox.sh.
+set -uo pipefail
+HOOK=$(realpath "$1")
+. "$(dirname "$0")/lib.sh"
+[ "${NH_IN_SANDBOX:-}" = 1 ] || { echo "run me through tests/sandbox.sh"; exit 2; }
+
+WORK=$(mktemp -d /tmp/nh-cli.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+STATE_DIR=/run/netns-hook
+
+# A "container": a process in a network namespace of its own; sets NEWPID.
+new_netns_process() {
+  unshare --net sleep 300 </dev/null >/dev/null 2>&1 &
+  local p=$!
+  PIDS+=("$p")
+  NEWPID=$p
+  # wait (bounded) until the child has entered its namespace
+  for _ in $(seq 50); do
+    [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+    sleep 0.05
+  done
+}
+
+# What a bad input must not change: links, addresses, rules and the state dir.
+snapshot() {
+  { ip -o link show | sed 's/ qdisc.*//'; ip -o addr show; iptables-legacy-save 2>/dev/null | grep '^-A';
+    find "$STATE_DIR" -type f -exec md5sum {} + 2>/dev/null | sort; } 2>/dev/null
+}
+
+# rejects "description" stdin-json expected-substring [hook args...]
+rejects() {
+  local desc=$1 input=$2 want=$3; shift 3
+  local before after err rc
+  before=$(snapshot)
+  err=$(printf '%s' "$input" | "$HOOK" "$@" 2>&1 >/dev/null); rc=$?
+  after=$(snapshot)
+  if [ $rc -eq 0 ]; then fail "$desc: exit 0"; return; fi
+  if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then fail "$desc: stderr is not one line: $err"; return; fi
+  case "$err" in netns-hook:*"$want"*) ;; *) fail "$desc: stderr '$err' lacks '$want'"; return;; esac
+  if [ "$before" != "$after" ]; then fail "$desc: the system changed"; diff <(echo "$before") <(echo "$after") | head; return; fi
+  pass "$desc ($err)"
+}
+
+echo "# help and version"
+check "--help exits 0 and documents --static-ip" bash -c "'$HOOK' --help | grep -q -- '--static-ip'"
+check "--version prints the version" bash -c "'$HOOK' --version | grep -qE '^netns-hook [0-9]+\.[0-9]+'"
+
+echo "# bad input: one line, non-zero exit, nothing changed"
+new_netns_process; P=$NEWPID
+rejects "empty input" "" "not valid JSON"
+rejects "not JSON" "hello" "not valid JSON"
+rejects "a JSON array" "[1,2]" "expected a JSON object"
+rejects "missing id" "{\"status\":\"creating\",\"pid\":$P}" "\"id\" is missing"
+rejects "id with a slash" "{\"id\":\"../etc\",\"status\":\"creating\",\"pid\":$P}" "\"id\""
+rejects "id that is .." "{\"id\":\"..\",\"status\":\"creating\",\"pid\":$P}" "not a valid container id"
+rejects "id with a newline" "{\"id\":\"a\\nb\",\"status\":\"creating\",\"pid\":$P}" "\"id\""
+rejects "negative pid" '{"id":"x","status":"creating","pid":-5}' "\"pid\" -5"
+rejects "pid as a string" '{"id":"x","status":"creating","pid":"12"}' "\"pid\" is not an integer"
+rejects "setup without a pid" '{"id":"x","status":"creating"}' "no pid"
+rejects "pid of no process" '{"id":"x","status":"creating","pid":999999}' "no process with pid 999999"
+rejects "unknown status" "{\"id\":\"x\",\"status\":\"running\",\"pid\":$P}" "status \"running\""
+rejects "annotation that is not a string" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"a\":1}}" "annotation \"a\""
+rejects "netns-hook.ip that is not an address" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"banana\"}}" "not an IP address"
+rejects "netns-hook.ip outside the subnet" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"10.0.0.5\"}}" "not inside the subnet"
+rejects "netns-hook.ip equal to the gateway" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"172.19.0.1\"}}" "gateway"
+BIG=$(head -c 1100000 /dev/zero | tr '\0' ' ')
+rejects "input over 1 MiB" "{\"id\":\"x\",$BIG\"status\":\"creating\"}" "larger than"
+GOOD="{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P}"
+rejects "bad --ip" "$GOOD" "invalid --ip" --ip 172.19.0.1
+rejects "IPv6 --ip" "$GOOD" "IPv6" --ip fd00::1/64
+rejects "long --bridge" "$GOOD" "longer than 15" --bridge abcdefghijklmnop
+rejects "--iface with a slash" "$GOOD" "must not contain" --iface a/b
+rejects "--mtu out of range" "$GOOD" "MTU must be" --mtu 70000
+rejects "--static-ip is the broadcast address" "$GOOD" "broadcast" --static-ip 172.19.255.255
+rejects "unknown option" "$GOOD" "unknown option" --frobnicate
+rejects "missing config file" "$GOOD" "read config file" --config "$WORK/nope.json"
+echo '{"bridge": 5' >"$WORK/broken.json"
+rejects "config that is not JSON" "$GOOD" "not valid JSON" --config "$WORK/broken.json"
+echo '{"colour": "blue"}' >"$WORK/unknown.json"
+rejects "config with an unknown key" "$GOOD" "unknown setting \"colour\"" --config "$WORK/unknown.json"
+
+echo "# each runtime's state shape"
+new_netns_process; P1=$NEWPID; new_netns_process; P2=$NEWPID
+check "runc prestart state sets up" bash -c "echo '{\"ociVersion\":\"1.0.2-dev\",\"id\":\"r1\",\"status\":\"creating\",\"pid\":$P1,\"bundle\":\"/b\"}' | '$HOOK'"
+check "r1 got eth0 with an address" bash -c "nsenter -t $P1 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
+check "crun createRuntime state (status created, extra root field) sets up" bash -c "echo '{\"ociVersion\":\"1.0\",\"id\":\"k1\",\"status\":\"created\",\"pid\":$P2,\"bundle\":\"/b\",\"root\":\"/r\",\"annotations\":{\"x\":\"y\"}}' | '$HOOK'"
+check "k1 got eth0 with an address" bash -c "nsenter -t $P2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
+check "setup twice is a no-op" bash -c "echo '{\"id\":\"r1\",\"status\":\"creating\",\"pid\":$P1}' | '$HOOK' && [ \$(nsenter -t $P1 -n ip -4 -o addr show eth0 | wc -l) -eq 1 ]"
+check "crun poststop state (pid 0) tears down" bash -c "echo '{\"ociVersion\":\"1.0\",\"id\":\"k1\",\"status\":\"stopped\",\"pid\":0,\"bundle\":\"/b\",\"root\":\"/r\"}' | '$HOOK'"
+check "k1's eth0 is gone" bash -c "! nsenter -t $P2 -n ip link show eth0 >/dev/null 2>&1"
+check "podman poststop state (no pid) tears down" bash -c "echo '{\"ociVersion\":\"1.0.0\",\"id\":\"r1\",\"status\":\"stopped\",\"bundle\":\"/b\"}' | '$HOOK'"
+check "unknown id at teardown exits 0" bash -c "echo '{\"id\":\"never-seen\",\"status\":\"stopped\"}' | '$HOOK'"
+check "teardown sub-command ignores the status" bash -c "echo '{\"id\":\"never-seen\",\"status\":\"creating\",\"pid\":$P1}' | '$HOOK' teardown"
+expect_eq "no lease left" 0 "$(ls "$STATE_DIR/leases" | wc -l)"
+
+echo "# options and config file"
+new_netns_process; P3=$NEWPID
+cat >"$WORK/conf.json" <<JSON
+{"bridge": "br-test", "ip": "10.77.0.1/24", "mtu": 1400, "iface": "ceth0", "state-dir": "$WORK/state"}
+JSON
+check "setup with a config file" bash -c "echo '{\"id\":\"o1\",\"status\":\"creating\",\"pid\":$P3}' | '$HOOK' --config '$WORK/conf.json' --static-ip 10.77.0.50"
+check "the bridge is br-test with 10.77.0.1/24" bash -c "ip -4 -o addr show br-test | grep -q ' 10.77.0.1/24 '"
+check "the bridge MTU is 1400" bash -c "ip -o link show br-test | grep -q 'mtu 1400'"
+check "the container interface is ceth0 with the static address and MTU 1400" bash -c "nsenter -t $P3 -n ip -o addr show ceth0 | grep -q ' 10.77.0.50/24 ' && nsenter -t $P3 -n ip -o link show ceth0 | grep -q 'mtu 1400'"
+check "the lease lives in the configured state dir" test -e "$WORK/state/leases/10.77.0.50"
+check "the state dir is 0700" bash -c "[ \$(stat -c %a '$WORK/state') = 700 ]"
+check "a flag wins over the config file" bash -c "'$HOOK' --config '$WORK/conf.json' --state-dir '$WORK/other' ls >/dev/null && test -d '$WORK/other'"
+check "ls shows o1 with its namespace alive" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*10.77.0.50/24.*alive'"
+new_netns_process; P4=$NEWPID
+rejects "a bridge that exists with another address" "{\"id\":\"o2\",\"status\":\"creating\",\"pid\":$P4}" "has address 10.77.0.1/24, not the configured 10.88.0.1/24" --bridge br-test --ip 10.88.0.1/24 --state-dir "$WORK/state"
+kill "$P3"; wait "$P3" 2>/dev/null
+check "ls shows o1's namespace gone after its process died" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*gone'"
+check "teardown after the namespace died" bash -c "echo '{\"id\":\"o1\",\"status\":\"stopped\"}' | '$HOOK' --config '$WORK/conf.json'"
+check "o1's lease is gone" test ! -e "$WORK/state/leases/10.77.0.50"
+
+echo "# the hook's own namespace is never configured"
+VETHS=$(veth_count)
+check "a pid in the hook's namespace exits 0" bash -c "echo '{\"id\":\"h1\",\"status\":\"creating\",\"pid\":$$}' | '$HOOK'"
+check "pid 1 of the sandbox (same namespace) exits 0" bash -c "echo '{\"id\":\"h2\",\"status\":\"creating\",\"pid\":1}' | '$HOOK'"
+expect_eq "no veth for them" "$VETHS" "$(veth_count)"
+check "no lease for them" test ! -e "$STATE_DIR/ids/h1" -a ! -e "$STATE_DIR/ids/h2"
+
+summary
