@@ -13,10 +13,23 @@ std::uint64_t fnv1a64(std::string_view data) {
   return h;
 }
 
+namespace {
+// MurmurHash3's finaliser: FNV-1a alone barely changes the high bits when only
+// the last character differs, which made sibling ids look alike ("c1", "c2").
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+}  // namespace
+
 std::string host_veth_name(std::string_view container_id) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%s%012llx", kVethPrefix,
-                static_cast<unsigned long long>(fnv1a64(container_id) >> 16));
+                static_cast<unsigned long long>(mix(fnv1a64(container_id)) >> 16));
   return buf;
 }
 

@@ -119,6 +119,9 @@ check "ls shows o1's namespace gone after its process died" bash -c "'$HOOK' --c
 check "teardown after the namespace died" bash -c "echo '{\"id\":\"o1\",\"status\":\"stopped\"}' | '$HOOK' --config '$WORK/conf.json'"
 check "o1's lease is gone" test ! -e "$WORK/state/leases/10.77.0.50"
 
+EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
+check "config-examples/netns-hook.json is a valid config" "$HOOK" --config "$EXAMPLES/netns-hook.json" ls
+
 echo "# the hook's own namespace is never configured"
 VETHS=$(veth_count)
 check "a pid in the hook's namespace exits 0" bash -c "echo '{\"id\":\"h1\",\"status\":\"creating\",\"pid\":$$}' | '$HOOK'"

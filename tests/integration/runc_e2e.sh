@@ -92,6 +92,16 @@ expect_eq "the veth made before the failure was removed" "$VETHS_BEFORE" "$(veth
 expect_eq "the lease made before the failure was released" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
 timeout 20 runc delete -f latefail >/dev/null 2>&1
 
+echo "# the runc example in config-examples/ works as shipped"
+EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
+mkdir -p "$WORK/example"
+sed -e "s|/usr/local/bin/netns-hook|$HOOK|g" -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/rootfs\"|" \
+  "$EXAMPLES/runc/config.json" >"$WORK/example/config.json"
+check "the example bundle starts" runc_start example "$WORK/example"
+expect_eq "it gets the address its annotation asks for" 172.19.0.100 "$(container_ip example)"
+check "it pings c1" timeout 10 runc exec example ping -c1 -W2 "$IP1"
+check "the example is deleted" timeout 30 runc delete -f example
+
 echo "# everything goes away"
 check "c1 deleted" timeout 30 runc delete -f c1
 expect_eq "no veth left" 0 "$(veth_count)"
