@@ -77,7 +77,6 @@ Pool Pool::open(const std::string& state_dir) {
   Pool p;
   p.path_ = state_dir;
   wrap("open state directory " + state_dir, [&] {
-    ::umask(077);
     p.dir_ = open_dir(state_dir, 0700, true);
     p.leases_ = open_subdir(p.dir_, "leases", 0700);
     p.ids_ = open_subdir(p.dir_, "ids", 0700);
