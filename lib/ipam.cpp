@@ -141,6 +141,10 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
     auto l = load(trim(*addr));
     if (l && !l->containers.empty() && l->netns_inode == req.netns_inode &&
         l->netns_dev == req.netns_dev && lease_namespace_alive(*l)) {
+      if (req.requested && *req.requested != l->address)
+        throw Error::input("invalid " + req.requested_source + " \"" + req.requested->str() + "\"",
+                           "the container joins the network namespace of " + l->containers.front() +
+                               ", which already has " + l->address.str());
       l->containers.push_back(req.id);
       store(*l);
       write_file_atomic(ids_, req.id, l->address.str());
@@ -202,28 +206,40 @@ Drop Pool::drop(const std::string& id) {
   auto addr = read_file_at(ids_, id);
   if (!addr) return {DropKind::kUnknown, {}};
   auto l = load(trim(*addr));
-  remove_at(ids_, id);
-  if (!l) return {DropKind::kUnknown, {}};
+  if (!l) {
+    remove_at(ids_, id);
+    return {DropKind::kUnknown, {}};
+  }
   auto& cs = l->containers;
   auto it = std::find(cs.begin(), cs.end(), id);
-  if (it == cs.end()) return {DropKind::kUnknown, {}};
+  if (it == cs.end()) {
+    // An empty lease still indexed by this id: an earlier teardown dropped it
+    // but could not finish (the veth would not go). Resume it.
+    if (cs.empty()) return {DropKind::kLast, *l};
+    remove_at(ids_, id);  // stale index
+    return {DropKind::kUnknown, {}};
+  }
   cs.erase(it);
   if (!cs.empty()) {
     store(*l);
+    remove_at(ids_, id);
     return {DropKind::kStillShared, *l};
   }
   // Last container: no new container may join this namespace's lease, but the
-  // address stays taken until forget() runs after the veth is deleted.
+  // address stays taken, and the id indexed, until forget() runs after the veth
+  // is deleted; a teardown that fails before that can be run again.
   const std::string nskey = netns_key(l->netns_dev, l->netns_inode);
   if (auto idx = read_file_at(netns_, nskey); idx && trim(*idx) == l->address.str()) remove_at(netns_, nskey);
   store(*l);
   return {DropKind::kLast, *l};
 }
 
-void Pool::forget(const Lease& l) {
+void Pool::forget(const Lease& l, const std::string& id) {
   auto held = lock();
   auto cur = load(l.address.str());
-  if (cur && cur->containers.empty()) remove_at(leases_, l.address.str());
+  if (cur && !cur->containers.empty()) return;  // taken again meanwhile: not ours to free
+  if (auto idx = read_file_at(ids_, id); idx && trim(*idx) == l.address.str()) remove_at(ids_, id);
+  remove_at(leases_, l.address.str());
 }
 
 std::optional<Lease> Pool::find(const std::string& id) {

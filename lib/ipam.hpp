@@ -79,10 +79,11 @@ class Pool {
   // Undoes a kAllocated claim (setup rollback) or a kJoined one.
   void undo_claim(const Claim& c, const std::string& id);
   // Teardown, first half: removes `id`. On kLast the lease stays (with no
-  // containers) so its address is not reused until forget() after the veth is gone.
+  // containers, still indexed by `id`) so its address is not reused until
+  // forget() after the veth is gone; calling drop() again resumes (kLast).
   Drop drop(const std::string& id);
-  // Teardown, second half: releases the address of a lease returned by drop().
-  void forget(const Lease& l);
+  // Teardown, second half: releases the address of a lease drop() returned as kLast.
+  void forget(const Lease& l, const std::string& id);
 
   std::optional<Lease> find(const std::string& id);
   std::vector<Lease> list();

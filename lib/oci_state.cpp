@@ -71,6 +71,8 @@ State parse_state(std::string_view json) {
 
   if (auto p = j.find("pid"); p != j.end() && !p->is_null()) {
     if (!p->is_number_integer()) bad("\"pid\" is not an integer");
+    if (p->is_number_unsigned() && p->get<unsigned long long>() > 0x3fffffff)
+      bad("\"pid\" " + std::to_string(p->get<unsigned long long>()) + " is out of range");
     auto v = p->get<long long>();
     if (v < 0 || v > 0x3fffffff) bad("\"pid\" " + std::to_string(v) + " is out of range");
     if (v > 0) s.pid = static_cast<int>(v);  // crun sends pid 0 at poststop: same as absent

@@ -30,7 +30,7 @@ void teardown(const Settings& settings, const State& state) {
       veth_gone = true;
     });
     // Keep the address while a veth that may still carry it exists.
-    if (veth_gone) errors.run([&] { pool.forget(drop.lease); });
+    if (veth_gone) errors.run([&] { pool.forget(drop.lease, state.id); });
     errors.throw_if_any();
     log_info("container " + state.id + ": released " + drop.lease.address.str());
   });

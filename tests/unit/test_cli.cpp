@@ -1,0 +1,150 @@
+// parse_command_line and usage().
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "hook/cli.hpp"
+#include "lib/error.hpp"
+
+using nh::Action;
+using nh::Setting;
+using Args = std::vector<std::string>;
+
+namespace {
+
+nh::Command parse(const Args& args) { return nh::parse_command_line(args); }
+
+void expect_refused(const Args& args, const std::string& needle) {
+  std::string joined;
+  for (const auto& a : args) joined += " " + a;
+  INFO("args:" << joined);
+  try {
+    parse(args);
+    FAIL("the command line was accepted");
+  } catch (const nh::Error& e) {
+    INFO("message: " << e.what());
+    CHECK(std::string(e.what()).find(needle) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("no arguments: act on the state's status", "[cli]") {
+  auto c = parse({});
+  CHECK(c.action == Action::kAuto);
+  CHECK_FALSE(c.json);
+  CHECK_FALSE(c.config_path.has_value());
+  CHECK(c.flags.empty());
+}
+
+TEST_CASE("sub-commands", "[cli]") {
+  CHECK(parse({"setup"}).action == Action::kSetup);
+  CHECK(parse({"teardown"}).action == Action::kTeardown);
+  CHECK(parse({"ls"}).action == Action::kList);
+  CHECK(parse({"version"}).action == Action::kVersion);
+  CHECK(parse({"help"}).action == Action::kHelp);
+  CHECK(parse({"-h"}).action == Action::kHelp);
+  CHECK(parse({"--help"}).action == Action::kHelp);
+  CHECK(parse({"-V"}).action == Action::kVersion);
+  CHECK(parse({"--version"}).action == Action::kVersion);
+}
+
+TEST_CASE("ls --json", "[cli]") {
+  auto c = parse({"ls", "--json"});
+  CHECK(c.action == Action::kList);
+  CHECK(c.json);
+  auto before = parse({"--json", "ls"});
+  CHECK(before.action == Action::kList);
+  CHECK(before.json);
+  CHECK_FALSE(parse({"ls"}).json);
+}
+
+TEST_CASE("--json without ls is refused", "[cli]") {
+  expect_refused({"--json"}, "only applies to ls");
+  expect_refused({"setup", "--json"}, "only applies to ls");
+  expect_refused({"teardown", "--json"}, "--json");
+}
+
+TEST_CASE("options as --key=value and --key value, in order", "[cli]") {
+  auto c = parse({"--bridge=br1", "--mtu", "1400", "setup", "--ip=10.0.0.1/24", "--static-ip", "10.0.0.7",
+                  "--mtu=9000"});
+  CHECK(c.action == Action::kSetup);
+  REQUIRE(c.flags.size() == 5);
+  CHECK(c.flags[0] == Setting{"bridge", "br1"});
+  CHECK(c.flags[1] == Setting{"mtu", "1400"});
+  CHECK(c.flags[2] == Setting{"ip", "10.0.0.1/24"});
+  CHECK(c.flags[3] == Setting{"static-ip", "10.0.0.7"});
+  CHECK(c.flags[4] == Setting{"mtu", "9000"});
+  // Later flags win once the settings are built.
+  CHECK(nh::build_settings(c.config_path, c.flags).network.mtu == 9000);
+}
+
+TEST_CASE("a value may contain '=' and may be empty with --key=", "[cli]") {
+  auto c = parse({"--state-dir=/run/a=b", "--iface="});
+  REQUIRE(c.flags.size() == 2);
+  CHECK(c.flags[0] == Setting{"state-dir", "/run/a=b"});
+  CHECK(c.flags[1] == Setting{"iface", ""});
+}
+
+TEST_CASE("every setting key is an option", "[cli]") {
+  for (const auto& key : nh::setting_keys()) {
+    if (key == "debug") continue;  // a switch: -d / --debug
+    INFO("--" << key);
+    auto c = parse({"--" + key, "v"});
+    REQUIRE(c.flags.size() == 1);
+    CHECK(c.flags[0] == Setting{key, "v"});
+  }
+}
+
+TEST_CASE("-d and --debug add debug", "[cli]") {
+  for (const char* flag : {"-d", "--debug"}) {
+    auto c = parse({flag, "teardown"});
+    CHECK(c.action == Action::kTeardown);
+    REQUIRE(c.flags.size() == 1);
+    CHECK(c.flags[0] == Setting{"debug", "true"});
+    CHECK(nh::build_settings(c.config_path, c.flags).debug);
+  }
+}
+
+TEST_CASE("--config captures the path and is not a setting", "[cli]") {
+  auto a = parse({"--config", "/etc/netns-hook.json", "setup"});
+  CHECK(a.config_path == std::optional<std::string>("/etc/netns-hook.json"));
+  CHECK(a.flags.empty());
+  auto b = parse({"--config=/tmp/x.json"});
+  CHECK(b.config_path == std::optional<std::string>("/tmp/x.json"));
+}
+
+TEST_CASE("unknown options are refused naming them", "[cli]") {
+  expect_refused({"--colour", "blue"}, "unknown option \"--colour\"");
+  expect_refused({"--colour=blue"}, "unknown option \"--colour=blue\"");
+  expect_refused({"-x"}, "unknown option \"-x\"");
+  expect_refused({"-dd"}, "unknown option \"-dd\"");
+  expect_refused({"--debug=true"}, "unknown option");
+}
+
+TEST_CASE("an option missing its value is refused", "[cli]") {
+  expect_refused({"--bridge"}, "--bridge: needs a value");
+  expect_refused({"setup", "--mtu"}, "--mtu: needs a value");
+  expect_refused({"--config"}, "--config: needs a value");
+}
+
+TEST_CASE("unknown and repeated commands are refused", "[cli]") {
+  expect_refused({"setup", "teardown"}, "unexpected argument \"teardown\"");
+  expect_refused({"ls", "ls"}, "only one command is allowed");
+  expect_refused({"start"}, "unknown command \"start\"");
+}
+
+TEST_CASE("usage mentions every option and command", "[cli]") {
+  const std::string u = nh::usage();
+  for (const auto& key : nh::setting_keys()) {
+    INFO("--" << key);
+    CHECK(u.find("--" + key) != std::string::npos);
+  }
+  for (const char* s : {"--config", "--json", "-d,", "setup", "teardown", "ls", "version", "help", "netns-hook.ip"})
+    CHECK(u.find(s) != std::string::npos);
+}
+
+TEST_CASE("an option followed by another option has no value", "[cli]") {
+  expect_refused({"--bridge", "--mtu", "1400"}, "option --bridge: needs a value, got the option \"--mtu\"");
+}

@@ -1,0 +1,349 @@
+// nh::Pool: the file-based address pool, in a temporary state directory.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+
+#include "lib/config.hpp"
+#include "lib/error.hpp"
+#include "lib/ipam.hpp"
+#include "temp_dir.hpp"
+
+using nh::ClaimKind;
+using nh::DropKind;
+
+namespace {
+
+nh::IpAddress ip(const std::string& text) { return *nh::IpAddress::parse(text); }
+
+nh::Network network(const std::string& gateway = "172.19.0.1/16") {
+  nh::Network n;
+  n.gateway = nh::Cidr::parse(gateway);
+  return n;
+}
+
+// A request from a container whose namespace is fake (pid 0: never alive).
+// Each id gets its own fake dev/inode unless one is given.
+nh::ClaimRequest request(const std::string& id, std::uint64_t inode = 0) {
+  nh::ClaimRequest r;
+  r.id = id;
+  r.pid = 0;
+  r.netns_dev = 4;
+  r.netns_inode = inode ? inode : 4026530000u + std::hash<std::string>{}(id) % 100000;
+  r.host_veth = "nh-" + id;
+  return r;
+}
+
+// Points a request at the test process's own, live, network namespace.
+void live_namespace(nh::ClaimRequest& r) {
+  struct stat st {};
+  REQUIRE(::stat("/proc/self/ns/net", &st) == 0);
+  r.pid = ::getpid();
+  r.netns_dev = st.st_dev;
+  r.netns_inode = st.st_ino;
+}
+
+nh::ClaimRequest static_request(const std::string& id, const std::string& addr) {
+  auto r = request(id);
+  r.requested = ip(addr);
+  r.requested_source = "--static-ip";
+  return r;
+}
+
+// Releases `id` the way teardown does.
+void release(nh::Pool& pool, const std::string& id) {
+  auto d = pool.drop(id);
+  REQUIRE(d.kind == DropKind::kLast);
+  pool.forget(d.lease, id);
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+}  // namespace
+
+TEST_CASE("the first allocation is .2 (the gateway .1 is skipped)", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto c = pool.claim(network(), request("a"));
+  CHECK(c.kind == ClaimKind::kAllocated);
+  CHECK(c.lease.address.str() == "172.19.0.2");
+  CHECK(c.lease.prefix == 16);
+  CHECK(c.lease.gateway.str() == "172.19.0.1");
+  CHECK(c.lease.bridge == "netns0");
+  CHECK(c.lease.iface == "eth0");
+  CHECK(c.lease.host_veth == "nh-a");
+  CHECK(c.lease.containers == std::vector<std::string>{"a"});
+  CHECK(c.lease.created > 0);
+  CHECK(pool.claim(network(), request("b")).lease.address.str() == "172.19.0.3");
+}
+
+TEST_CASE("next-fit: a released address is not reused at once", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto a = pool.claim(network(), request("a")).lease.address;
+  auto b = pool.claim(network(), request("b")).lease.address;
+  release(pool, "a");
+  auto c = pool.claim(network(), request("c")).lease.address;
+  CHECK(a.str() == "172.19.0.2");
+  CHECK(b.str() == "172.19.0.3");
+  CHECK(c.str() == "172.19.0.4");
+}
+
+TEST_CASE("a small subnet wraps around and then runs full", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  const auto net = network("10.9.0.1/29");  // usable: .2 .. .6
+  std::set<std::string> got;
+  for (int i = 0; i < 5; ++i) {
+    auto c = pool.claim(net, request("c" + std::to_string(i)));
+    REQUIRE(c.kind == ClaimKind::kAllocated);
+    got.insert(c.lease.address.str());
+  }
+  CHECK(got == std::set<std::string>{"10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6"});
+  CHECK_THROWS_WITH(pool.claim(net, request("c5")), Catch::Contains("full") && Catch::Contains("10.9.0.0/29"));
+  CHECK_FALSE(pool.find("c5").has_value());
+
+  // Free one in the middle: the search wraps past .7, .0 and .1 to find it.
+  release(pool, "c2");
+  CHECK(pool.claim(net, request("c6")).lease.address.str() == "10.9.0.4");
+  CHECK_THROWS_AS(pool.claim(net, request("c7")), nh::Error);
+  CHECK(pool.list().size() == 5);
+}
+
+TEST_CASE("network, gateway and broadcast are never handed out", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  const auto net = network("10.9.0.6/29");  // gateway at the top: usable .1 .. .5
+  std::set<std::string> got;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5; ++i) got.insert(pool.claim(net, request("r" + std::to_string(i))).lease.address.str());
+    for (int i = 0; i < 5; ++i) release(pool, "r" + std::to_string(i));
+  }
+  CHECK(got == std::set<std::string>{"10.9.0.1", "10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5"});
+}
+
+TEST_CASE("a requested address is honoured; a leased one is refused naming the holder", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto c = pool.claim(network(), static_request("web", "172.19.4.20"));
+  CHECK(c.kind == ClaimKind::kAllocated);
+  CHECK(c.lease.address.str() == "172.19.4.20");
+  CHECK_THROWS_WITH(pool.claim(network(), static_request("db", "172.19.4.20")),
+                    Catch::Contains("--static-ip") && Catch::Contains("172.19.4.20") &&
+                        Catch::Contains("already leased to web"));
+  CHECK_FALSE(pool.find("db").has_value());
+  // A static address does not move the next-fit cursor.
+  CHECK(pool.claim(network(), request("dyn")).lease.address.str() == "172.19.0.2");
+}
+
+TEST_CASE("claiming the same id twice is idempotent", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto first = pool.claim(network(), request("a"));
+  auto again = pool.claim(network(), request("a"));
+  CHECK(again.kind == ClaimKind::kExisting);
+  CHECK(again.lease.address == first.lease.address);
+  CHECK(again.lease.containers == std::vector<std::string>{"a"});
+  CHECK(pool.list().size() == 1);
+}
+
+TEST_CASE("a second container in a live namespace joins its lease", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  struct stat st {};
+  REQUIRE(::stat("/proc/self/ns/net", &st) == 0);
+  auto live = [&](const std::string& id) {
+    auto r = request(id);
+    r.pid = ::getpid();
+    r.netns_dev = st.st_dev;
+    r.netns_inode = st.st_ino;
+    return r;
+  };
+
+  auto a = pool.claim(network(), live("pod-a"));
+  REQUIRE(a.kind == ClaimKind::kAllocated);
+  auto b = pool.claim(network(), live("pod-b"));
+  CHECK(b.kind == ClaimKind::kJoined);
+  CHECK(b.lease.address == a.lease.address);
+  CHECK(b.lease.containers == std::vector<std::string>{"pod-a", "pod-b"});
+  REQUIRE(pool.find("pod-b").has_value());
+  CHECK(pool.find("pod-b")->address == a.lease.address);
+
+
+  SECTION("dropping a shared lease keeps the address") {
+    auto d = pool.drop("pod-a");
+    CHECK(d.kind == DropKind::kStillShared);
+    CHECK(d.lease.containers == std::vector<std::string>{"pod-b"});
+    REQUIRE(pool.find("pod-b").has_value());
+    CHECK(pool.find("pod-b")->address == a.lease.address);
+    CHECK_FALSE(pool.find("pod-a").has_value());
+
+    auto last = pool.drop("pod-b");
+    CHECK(last.kind == DropKind::kLast);
+    CHECK(last.lease.address == a.lease.address);
+    CHECK(last.lease.containers.empty());
+    // Until forget() the address stays taken, even against a static request.
+    CHECK_THROWS_WITH(pool.claim(network(), static_request("s", a.lease.address.str())),
+                      Catch::Contains("being torn down"));
+    pool.forget(last.lease, "pod-b");
+    CHECK(pool.claim(network(), static_request("s", a.lease.address.str())).kind == ClaimKind::kAllocated);
+  }
+  SECTION("undoing a join keeps the lease for the first container") {
+    pool.undo_claim(b, "pod-b");
+    CHECK_FALSE(pool.find("pod-b").has_value());
+    REQUIRE(pool.find("pod-a").has_value());
+    CHECK(pool.find("pod-a")->containers == std::vector<std::string>{"pod-a"});
+  }
+}
+
+TEST_CASE("a namespace whose lease holder is dead is not joined", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  // Same dev/inode, but the lease's pid 0 is never alive: the inode was recycled.
+  auto a = pool.claim(network(), request("old", 4026531999u));
+  auto b = pool.claim(network(), request("new", 4026531999u));
+  CHECK(b.kind == ClaimKind::kAllocated);
+  CHECK(b.lease.address != a.lease.address);
+  CHECK(pool.find("old")->containers == std::vector<std::string>{"old"});
+}
+
+TEST_CASE("dropping an unknown id", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  CHECK(pool.drop("ghost").kind == DropKind::kUnknown);
+  pool.claim(network(), request("a"));
+  CHECK(pool.drop("ghost").kind == DropKind::kUnknown);
+  auto d = pool.drop("a");
+  CHECK(d.kind == DropKind::kLast);
+  pool.forget(d.lease, "a");
+  CHECK(pool.drop("a").kind == DropKind::kUnknown);  // a second teardown
+}
+
+TEST_CASE("a teardown interrupted before forget() can be run again", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto c = pool.claim(network(), request("a"));
+  auto first = pool.drop("a");
+  REQUIRE(first.kind == DropKind::kLast);
+  // The veth would not go, so forget() never ran: the address stays taken...
+  CHECK_THROWS_WITH(pool.claim(network(), static_request("s", c.lease.address.str())),
+                    Catch::Contains("being torn down"));
+  // ...and the next teardown of the same id picks the job up again.
+  auto again = pool.drop("a");
+  REQUIRE(again.kind == DropKind::kLast);
+  CHECK(again.lease.address == c.lease.address);
+  pool.forget(again.lease, "a");
+  CHECK(pool.drop("a").kind == DropKind::kUnknown);
+  CHECK(pool.list().empty());
+}
+
+TEST_CASE("a container joining a namespace cannot ask for another address", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto first = request("a");
+  live_namespace(first);
+  pool.claim(network(), first);
+  auto second = static_request("b", "172.19.0.77");
+  live_namespace(second);
+  CHECK_THROWS_WITH(pool.claim(network(), second), Catch::Contains("joins the network namespace of a"));
+  CHECK_FALSE(pool.find("b").has_value());
+}
+
+TEST_CASE("undo_claim removes an allocation", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto c = pool.claim(network(), static_request("a", "172.19.0.9"));
+  pool.undo_claim(c, "a");
+  CHECK_FALSE(pool.find("a").has_value());
+  CHECK(pool.list().empty());
+  CHECK(pool.drop("a").kind == DropKind::kUnknown);
+  CHECK(pool.claim(network(), static_request("b", "172.19.0.9")).kind == ClaimKind::kAllocated);
+}
+
+TEST_CASE("state survives reopening the pool", "[ipam]") {
+  nh_test::TempDir dir;
+  {
+    auto pool = nh::Pool::open(dir.path());
+    pool.claim(network(), request("a"));
+    pool.claim(network(), request("b"));
+  }
+  auto pool = nh::Pool::open(dir.path());
+  CHECK(pool.path() == dir.path());
+  REQUIRE(pool.find("b").has_value());
+  CHECK(pool.find("b")->address.str() == "172.19.0.3");
+  CHECK(pool.list().size() == 2);
+  auto again = pool.claim(network(), request("a"));
+  CHECK(again.kind == ClaimKind::kExisting);
+  CHECK(again.lease.address.str() == "172.19.0.2");
+  CHECK(pool.claim(network(), request("c")).lease.address.str() == "172.19.0.4");  // cursor reloaded
+}
+
+TEST_CASE("state files are private", "[ipam]") {
+  nh_test::TempDir dir;
+  const std::string state = dir / "state/nested";
+  auto pool = nh::Pool::open(state);
+  pool.claim(network(), request("a"));
+  CHECK(mode_of(state) == 0700);
+  for (const char* sub : {"leases", "ids", "netns", "next"}) {
+    INFO(sub);
+    CHECK(mode_of(state + "/" + sub) == 0700);
+  }
+  CHECK(mode_of(state + "/lock") == 0600);
+  CHECK(mode_of(state + "/leases/172.19.0.2") == 0600);
+  CHECK(mode_of(state + "/ids/a") == 0600);
+  CHECK(mode_of(state + "/next/netns0") == 0600);
+}
+
+TEST_CASE("lease_to_json and lease_from_json round trip", "[ipam]") {
+  nh::Lease l;
+  l.address = ip("10.1.2.3");
+  l.prefix = 24;
+  l.gateway = ip("10.1.2.1");
+  l.bridge = "br7";
+  l.containers = {"a", "b"};
+  l.pid = 1234;
+  l.netns_dev = 4;
+  l.netns_inode = 4026532000ULL;
+  l.host_veth = "nh0123456789ab";
+  l.iface = "ceth0";
+  l.created = 1700000000;
+  auto r = nh::lease_from_json(nh::lease_to_json(l), "x");
+  CHECK(r.address == l.address);
+  CHECK(r.prefix == l.prefix);
+  CHECK(r.gateway == l.gateway);
+  CHECK(r.bridge == l.bridge);
+  CHECK(r.containers == l.containers);
+  CHECK(r.pid == l.pid);
+  CHECK(r.netns_dev == l.netns_dev);
+  CHECK(r.netns_inode == l.netns_inode);
+  CHECK(r.host_veth == l.host_veth);
+  CHECK(r.iface == l.iface);
+  CHECK(r.created == l.created);
+}
+
+TEST_CASE("bad lease text gives an Error naming the lease", "[ipam]") {
+  CHECK_THROWS_WITH(nh::lease_from_json("{not json", "/s/leases/10.0.0.2"),
+                    Catch::Contains("read lease /s/leases/10.0.0.2") && Catch::Contains("corrupt"));
+  CHECK_THROWS_WITH(nh::lease_from_json(R"({"address":"10.0.0.2"})", "L"), Catch::Contains("read lease L"));
+  CHECK_THROWS_WITH(nh::lease_from_json(R"({"address":"nope","prefix":24,"gateway":"10.0.0.1","bridge":"b",
+      "containers":[],"pid":0,"netns_dev":0,"netns_inode":0,"host_veth":"v"})", "L"),
+                    Catch::Contains("read lease L") && Catch::Contains("\"nope\" is not an IP address"));
+}
+
+TEST_CASE("a corrupt lease file gives an Error naming the file", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  pool.claim(network(), request("a"));
+  const std::string file = dir / "leases/172.19.0.2";
+  dir.write("leases/172.19.0.2", "{\"address\": 17");
+  CHECK_THROWS_WITH(pool.find("a"), Catch::Contains(file));
+  CHECK_THROWS_WITH(pool.list(), Catch::Contains(file));
+  CHECK_THROWS_WITH(pool.claim(network(), request("a")), Catch::Contains(file));
+}
