@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/temp_dir.hpp"
+
 // First line of every privileged TEST_CASE.
 #define NH_REQUIRE_ROOT()          \
   do {                             \
@@ -132,25 +134,6 @@ class AtExit {
 
  private:
   std::function<void()> fn_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/nh-priv-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 }  // namespace nh_test

@@ -8,7 +8,7 @@
 
 #include "lib/config.hpp"
 #include "lib/error.hpp"
-#include "temp_dir.hpp"
+#include "common/temp_dir.hpp"
 
 using nh::Setting;
 

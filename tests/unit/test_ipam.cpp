@@ -10,7 +10,7 @@
 #include "lib/config.hpp"
 #include "lib/error.hpp"
 #include "lib/ipam.hpp"
-#include "temp_dir.hpp"
+#include "common/temp_dir.hpp"
 
 using nh::ClaimKind;
 using nh::DropKind;
