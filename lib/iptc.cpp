@@ -5,7 +5,16 @@
 #include <fcntl.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/nf_nat.h>
+#include <arpa/inet.h>
+#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <netinet/in.h>
+// xt_sctp.h is written for C only: it uses _Bool and defines a macro named "bytes".
+#define _Bool bool
+#include <linux/netfilter/xt_sctp.h>
+#undef _Bool
+#undef bytes
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
@@ -52,31 +61,68 @@ class IptcHandle {
   xtc_handle* h_;
 };
 
-// An ipt_entry with its matches and target, in one suitably aligned buffer.
+bool is_builtin_target(const std::string& t) {
+  return t == "ACCEPT" || t == "DROP" || t == "RETURN" || t == "MASQUERADE" || t == "DNAT";
+}
+
+std::uint16_t protocol_number(const std::string& p) {
+  if (p == "tcp") return IPPROTO_TCP;
+  if (p == "udp") return IPPROTO_UDP;
+  if (p == "sctp") return IPPROTO_SCTP;
+  return 0;
+}
+
+unsigned ctstate_mask(const std::string& states) {
+  unsigned mask = 0;
+  std::size_t pos = 0;
+  while (pos <= states.size()) {
+    auto comma = states.find(',', pos);
+    std::string s = states.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (s == "ESTABLISHED") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+    else if (s == "RELATED") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+    else if (s == "NEW") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+    else if (s == "DNAT") mask |= XT_CONNTRACK_STATE_DNAT;
+    else throw Error("build iptables rule", "unknown conntrack state " + s);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return mask;
+}
+
+// An ipt_entry with its matches and target, in one suitably aligned buffer,
+// laid out as iptables itself lays it out, matches in the order
+// to_iptables_save prints them.
 class Entry {
  public:
   explicit Entry(const Rule& r) {
-    std::size_t size = sizeof(ipt_entry);
-    if (r.established_only) size += match_size(sizeof(xt_conntrack_mtinfo3));
+    std::size_t size = sizeof(ipt_entry) + target_size(r);
+    if (r.dport) size += match_size(proto_match_size(r.protocol));
+    if (r.src_type_local || r.dst_type_local) size += match_size(sizeof(xt_addrtype_info_v1));
+    if (!r.ctstate.empty()) size += match_size(sizeof(xt_conntrack_mtinfo3));
     if (!r.comment.empty()) size += match_size(sizeof(xt_comment_info));
-    size += target_size(r);
     buf_.assign((size + 7) / 8, 0);
 
     ipt_entry* e = entry();
-    if (r.source) {
-      std::memcpy(&e->ip.src, r.source->network().data(), 4);
-      std::memcpy(&e->ip.smsk, IpAddress::v4(0xffffffffu).masked(r.source->prefix()).data(), 4);
-    }
+    if (r.source) set_net(*r.source, &e->ip.src, &e->ip.smsk);
+    if (r.destination) set_net(*r.destination, &e->ip.dst, &e->ip.dmsk);
     set_iface(r.in_iface, e->ip.iniface, e->ip.iniface_mask);
     set_iface(r.out_iface, e->ip.outiface, e->ip.outiface_mask);
     if (r.in_negated) e->ip.invflags |= IPT_INV_VIA_IN;
     if (r.out_negated) e->ip.invflags |= IPT_INV_VIA_OUT;
+    e->ip.proto = protocol_number(r.protocol);
 
     std::size_t off = sizeof(ipt_entry);
-    if (r.established_only) {
+    if (r.dport) add_port_match(off, r.protocol, r.dport);
+    if (r.src_type_local || r.dst_type_local) {
+      auto* info = static_cast<xt_addrtype_info_v1*>(add_match(off, "addrtype", 1, sizeof(xt_addrtype_info_v1)));
+      if (r.src_type_local) info->source = XT_ADDRTYPE_LOCAL;
+      if (r.dst_type_local) info->dest = XT_ADDRTYPE_LOCAL;
+    }
+    if (!r.ctstate.empty()) {
       auto* info = static_cast<xt_conntrack_mtinfo3*>(add_match(off, "conntrack", 3, sizeof(xt_conntrack_mtinfo3)));
       info->match_flags = XT_CONNTRACK_STATE;
-      info->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) | XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
+      info->state_mask = static_cast<std::uint16_t>(ctstate_mask(r.ctstate));
+      if (r.ctstate_negated) info->invert_flags = XT_CONNTRACK_STATE;
     }
     if (!r.comment.empty()) {
       auto* info = static_cast<xt_comment_info*>(add_match(off, "comment", 0, sizeof(xt_comment_info)));
@@ -88,10 +134,18 @@ class Entry {
     t->u.user.target_size = static_cast<std::uint16_t>(target_size(r));
     std::strncpy(t->u.user.name, r.target.c_str(), sizeof t->u.user.name - 1);
     if (r.target == "MASQUERADE") {
-      auto* range = reinterpret_cast<nf_nat_ipv4_multi_range_compat*>(t->data);
-      range->rangesize = 1;
+      reinterpret_cast<nf_nat_ipv4_multi_range_compat*>(t->data)->rangesize = 1;
+    } else if (r.target == "DNAT") {
+      // Revision 2, the one iptables 1.8 writes and iptables-save can print.
+      t->u.user.revision = 2;
+      auto* range = reinterpret_cast<nf_nat_range2*>(t->data);
+      range->flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+      std::memcpy(&range->min_addr.ip, r.to_address->data(), 4);
+      range->max_addr = range->min_addr;
+      range->min_proto.all = htons(r.to_port);
+      range->max_proto = range->min_proto;
     }
-    // ACCEPT and the other verdicts: libiptc maps the name to a standard verdict.
+    // ACCEPT, DROP and chain names: libiptc maps them to verdicts and jumps.
   }
 
   ipt_entry* entry() { return reinterpret_cast<ipt_entry*>(buf_.data()); }
@@ -101,9 +155,19 @@ class Entry {
 
  private:
   static std::size_t match_size(std::size_t data) { return XT_ALIGN(sizeof(xt_entry_match) + data); }
+  static std::size_t proto_match_size(const std::string& p) {
+    if (p == "tcp") return sizeof(xt_tcp);
+    if (p == "udp") return sizeof(xt_udp);
+    return sizeof(xt_sctp_info);
+  }
   static std::size_t target_size(const Rule& r) {
     if (r.target == "MASQUERADE") return XT_ALIGN(sizeof(xt_entry_target) + sizeof(nf_nat_ipv4_multi_range_compat));
+    if (r.target == "DNAT") return XT_ALIGN(sizeof(xt_entry_target) + sizeof(nf_nat_range2));
     return XT_ALIGN(sizeof(xt_standard_target));
+  }
+  static void set_net(const Cidr& c, in_addr* addr, in_addr* mask) {
+    std::memcpy(addr, c.network().data(), 4);
+    std::memcpy(mask, IpAddress::v4(0xffffffffu).masked(c.prefix()).data(), 4);
   }
   static void set_iface(const std::string& name, char* out, unsigned char* mask) {
     if (name.empty()) return;
@@ -118,6 +182,24 @@ class Entry {
     m->u.user.revision = revision;
     off += match_size(data);
     return m->data;
+  }
+  void add_port_match(std::size_t& off, const std::string& proto, std::uint16_t port) {
+    void* data = add_match(off, proto.c_str(), 0, proto_match_size(proto));
+    if (proto == "tcp") {
+      auto* m = static_cast<xt_tcp*>(data);
+      m->spts[1] = 0xffff;
+      m->dpts[0] = m->dpts[1] = port;
+    } else if (proto == "udp") {
+      auto* m = static_cast<xt_udp*>(data);
+      m->spts[1] = 0xffff;
+      m->dpts[0] = m->dpts[1] = port;
+    } else {
+      auto* m = static_cast<xt_sctp_info*>(data);
+      m->spts[1] = 0xffff;
+      m->dpts[0] = m->dpts[1] = port;
+      m->flags = XT_SCTP_DEST_PORTS;
+      m->chunk_match_type = SCTP_CHUNK_MATCH_ANY;
+    }
   }
 
   std::vector<std::uint64_t> buf_;
@@ -158,7 +240,22 @@ class IptcFirewall final : public Firewall {
   static void apply_table(const std::string& table, const std::vector<const Rule*>& rules, bool install) {
     auto h = IptcHandle::open(table);
     bool changed = false;
+    if (install) {
+      // User chains the rules live in or jump to.
+      for (const Rule* r : rules) {
+        for (const std::string* c : {&r->chain, &r->target}) {
+          if (c == &r->target && is_builtin_target(*c)) continue;
+          if (iptc_builtin(c->c_str(), h.get()) || iptc_is_chain(c->c_str(), h.get())) continue;
+          if (!iptc_create_chain(c->c_str(), h.get())) {
+            int err = errno;
+            throw Error("create iptables chain -t " + table + " " + *c, iptc_strerror(err), Error::Kind::kIptc, err);
+          }
+          changed = true;
+        }
+      }
+    }
     for (const Rule* r : rules) {
+      if (!iptc_is_chain(r->chain.c_str(), h.get())) continue;  // removing from a chain that is gone
       Entry e(*r);
       auto mask = e.full_mask();
       const std::string desc = "-t " + table + " " + to_iptables_save(*r);

@@ -113,3 +113,27 @@ TEST_CASE("rules of two bridges are independent", "[firewall]") {
   fw->remove(nh::bridge_rules(b));
   expect_rules(nh::bridge_rules(b), 0);
 }
+
+TEST_CASE("publish and port rules read back exactly as iptables-save prints them", "[firewall][ports]") {
+  NH_REQUIRE_ROOT();
+  const auto net = test_network();
+  auto rules = nh::publish_rules(net);
+  const auto ports = nh::parse_ports("8080:80, 127.0.0.1:8081:81/udp, 9000-9001:9100-9101/sctp");
+  const auto dnat = nh::port_rules("web-1", *nh::IpAddress::parse("10.66.0.2"), ports);
+  rules.insert(rules.end(), dnat.begin(), dnat.end());
+  auto fw = nh::make_firewall("iptables");
+  RemoveAtExit cleanup{rules};
+
+  fw->ensure(rules);
+  expect_rules(rules, 1);
+  CHECK(count_lines(save(), ":NETNS-HOOK-DNAT - [0:0]") == 1);
+  CHECK(count_lines(save(), "-A NETNS-HOOK-DNAT -d 127.0.0.1/32 -p udp -m udp --dport 8081 -m comment "
+                            "--comment \"netns-hook:web-1\" -j DNAT --to-destination 10.66.0.2:81") == 1);
+  fw->ensure(rules);
+  expect_rules(rules, 1);
+
+  // Teardown of one container's ports leaves the shared rules alone.
+  fw->remove(dnat);
+  expect_rules(dnat, 0);
+  expect_rules(nh::publish_rules(net), 1);
+}
