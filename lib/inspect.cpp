@@ -17,6 +17,20 @@ bool namespace_alive(const Lease& l) {
   return l.pid > 0 && ::stat(p.c_str(), &st) == 0 && st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
 }
 
+// "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp", as docker ps shows them.
+std::string ports_text(const Lease& l, const std::string& id, bool arrows) {
+  std::string out;
+  for (const auto& m : l.ports_of(id)) {
+    if (!out.empty()) out += ", ";
+    if (arrows)
+      out += (m.host_ip ? m.host_ip->str() : "0.0.0.0") + ":" + std::to_string(m.host_port) + "->" +
+             std::to_string(m.container_port) + "/" + m.protocol;
+    else
+      out += m.str();
+  }
+  return out;
+}
+
 }  // namespace
 
 void list_leases(const Settings& settings, bool json, std::ostream& out) {
@@ -31,19 +45,20 @@ void list_leases(const Settings& settings, bool json, std::ostream& out) {
                        {"bridge", l.bridge},
                        {"host_veth", l.host_veth},
                        {"netns_alive", namespace_alive(l)},
-                       {"shared_with", l.containers.front() == id ? "" : l.containers.front()}});
+                       {"shared_with", l.containers.front() == id ? "" : l.containers.front()},
+                       {"ports", ports_text(l, id, false)}});
       }
     }
     out << arr.dump(2) << "\n";
     return;
   }
   out << std::left << std::setw(14) << "CONTAINER" << std::setw(9) << "PID" << std::setw(20) << "ADDRESS"
-      << std::setw(16) << "HOST VETH" << std::setw(11) << "BRIDGE" << "NETNS\n";
+      << std::setw(16) << "HOST VETH" << std::setw(11) << "BRIDGE" << std::setw(7) << "NETNS" << "PORTS\n";
   for (const auto& l : leases) {
     for (const auto& id : l.containers) {
       out << std::setw(14) << id.substr(0, 12) << std::setw(9) << l.pid << std::setw(20)
           << (l.address.str() + "/" + std::to_string(l.prefix)) << std::setw(16) << l.host_veth << std::setw(11)
-          << l.bridge << (namespace_alive(l) ? "alive" : "gone") << "\n";
+          << l.bridge << std::setw(7) << (namespace_alive(l) ? "alive" : "gone") << ports_text(l, id, true) << "\n";
     }
   }
 }

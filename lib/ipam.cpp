@@ -48,6 +48,9 @@ std::string lease_to_json(const Lease& l) {
       {"host_veth", l.host_veth},    {"iface", l.iface},
       {"created", l.created},
   };
+  auto ports = nlohmann::json::array();
+  for (const auto& p : l.ports) ports.push_back({{"id", p.id}, {"mapping", p.mapping.str()}});
+  j["ports"] = ports;
   return j.dump() + "\n";
 }
 
@@ -67,10 +70,89 @@ Lease lease_from_json(const std::string& text, const std::string& name) {
     l.host_veth = j.at("host_veth").get<std::string>();
     l.iface = j.value("iface", "eth0");
     l.created = j.value("created", std::int64_t{0});
+    for (const auto& p : j.value("ports", nlohmann::json::array())) {
+      auto parsed = parse_ports(p.at("mapping").get<std::string>());
+      if (parsed.size() != 1) throw Error::input(what, "corrupt port entry");
+      l.ports.push_back({p.at("id").get<std::string>(), parsed.front()});
+    }
     return l;
   } catch (const nlohmann::json::exception& e) {
     throw Error::input(what, std::string("corrupt lease file: ") + e.what());
   }
+}
+
+std::vector<PortMapping> Lease::ports_of(const std::string& id) const {
+  std::vector<PortMapping> out;
+  for (const auto& p : ports)
+    if (p.id == id) out.push_back(p.mapping);
+  return out;
+}
+
+namespace {
+
+std::string port_key(const PortMapping& m) { return m.protocol + "-" + std::to_string(m.host_port); }
+
+struct PortHolder {
+  std::optional<IpAddress> host_ip;
+  std::string id;
+};
+
+std::vector<PortHolder> read_holders(const UniqueFd& dir, const std::string& key) {
+  std::vector<PortHolder> out;
+  auto text = read_file_at(dir, key);
+  if (!text) return out;
+  try {
+    for (const auto& h : nlohmann::json::parse(*text)) {
+      std::string ip = h.at("host_ip").get<std::string>();
+      out.push_back({ip.empty() ? std::nullopt : IpAddress::parse(ip), h.at("id").get<std::string>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error::input("read port index " + key, std::string("corrupt: ") + e.what());
+  }
+  return out;
+}
+
+void write_holders(const UniqueFd& dir, const std::string& key, const std::vector<PortHolder>& holders) {
+  if (holders.empty()) {
+    remove_at(dir, key);
+    return;
+  }
+  auto arr = nlohmann::json::array();
+  for (const auto& h : holders) arr.push_back({{"host_ip", h.host_ip ? h.host_ip->str() : ""}, {"id", h.id}});
+  write_file_atomic(dir, key, arr.dump() + "\n");
+}
+
+}  // namespace
+
+void Pool::check_ports_free(const std::vector<PortMapping>& ports) {
+  for (const auto& m : ports) {
+    for (const auto& h : read_holders(ports_, port_key(m))) {
+      PortMapping theirs = m;
+      theirs.host_ip = h.host_ip;
+      if (m.conflicts_with(theirs))
+        throw Error::input("publish " + m.str(), "host port " + std::to_string(m.host_port) + "/" + m.protocol +
+                                                     (h.host_ip ? " on " + h.host_ip->str() : "") +
+                                                     " is already published by container " + h.id);
+    }
+  }
+}
+
+void Pool::publish(Lease& l, const std::string& id, const std::vector<PortMapping>& ports) {
+  for (const auto& m : ports) {
+    auto holders = read_holders(ports_, port_key(m));
+    holders.push_back({m.host_ip, id});
+    write_holders(ports_, port_key(m), holders);
+    l.ports.push_back({id, m});
+  }
+}
+
+void Pool::unpublish(Lease& l, const std::string& id) {
+  for (const auto& m : l.ports_of(id)) {
+    auto holders = read_holders(ports_, port_key(m));
+    std::erase_if(holders, [&](const PortHolder& h) { return h.id == id && h.host_ip == m.host_ip; });
+    write_holders(ports_, port_key(m), holders);
+  }
+  std::erase_if(l.ports, [&](const PublishedPort& p) { return p.id == id; });
 }
 
 Pool Pool::open(const std::string& state_dir) {
@@ -82,6 +164,7 @@ Pool Pool::open(const std::string& state_dir) {
     p.ids_ = open_subdir(p.dir_, "ids", 0700);
     p.netns_ = open_subdir(p.dir_, "netns", 0700);
     p.next_ = open_subdir(p.dir_, "next", 0700);
+    p.ports_ = open_subdir(p.dir_, "ports", 0700);
   });
   return p;
 }
@@ -145,7 +228,9 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
         throw Error::input("invalid " + req.requested_source + " \"" + req.requested->str() + "\"",
                            "the container joins the network namespace of " + l->containers.front() +
                                ", which already has " + l->address.str());
+      check_ports_free(req.ports);
       l->containers.push_back(req.id);
+      publish(*l, req.id, req.ports);
       store(*l);
       write_file_atomic(ids_, req.id, l->address.str());
       return {ClaimKind::kJoined, *l};
@@ -153,6 +238,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
     remove_at(netns_, nskey);  // the namespace it named is gone (its inode was recycled)
   }
 
+  check_ports_free(req.ports);
   IpAddress addr;
   if (req.requested) {
     addr = *req.requested;
@@ -178,7 +264,9 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   l.iface = net.iface;
   l.created = static_cast<std::int64_t>(std::time(nullptr));
 
-  // The lease file first: it is the truth; the indexes only point at it.
+  // Port index entries first (a stale one only refuses a port, never doubles
+  // one), then the lease file, the truth the other indexes point at.
+  publish(l, req.id, req.ports);
   store(l);
   write_file_atomic(ids_, req.id, addr.str());
   write_file_atomic(netns_, nskey, addr.str());
@@ -193,6 +281,7 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
   auto l = load(c.lease.address.str());
   if (!l) return;
   l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
+  unpublish(*l, id);
   if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
     store(*l);
     return;
@@ -220,6 +309,7 @@ Drop Pool::drop(const std::string& id) {
     return {DropKind::kUnknown, {}};
   }
   cs.erase(it);
+  unpublish(*l, id);
   if (!cs.empty()) {
     store(*l);
     remove_at(ids_, id);

@@ -8,6 +8,7 @@
 //   ids/<container-id>    the address leased to that container   (index)
 //   netns/<dev>-<inode>   the address leased to that namespace    (index)
 //   next/<bridge>         the last address allocated on that bridge (next-fit)
+//   ports/<proto>-<port>  who publishes that host port, on which host address
 // One file per lease keeps a setup's cost flat in the number of containers:
 // nothing reads or rewrites the whole pool.
 #include <chrono>
@@ -19,8 +20,15 @@
 #include "lib/config.hpp"
 #include "lib/fd.hpp"
 #include "lib/ip_address.hpp"
+#include "lib/ports.hpp"
 
 namespace nh {
+
+// A host port published by one container of a lease.
+struct PublishedPort {
+  std::string id;
+  PortMapping mapping;
+};
 
 struct Lease {
   IpAddress address;
@@ -34,6 +42,9 @@ struct Lease {
   std::string host_veth;
   std::string iface;
   std::int64_t created = 0;  // unix seconds
+  std::vector<PublishedPort> ports;
+
+  std::vector<PortMapping> ports_of(const std::string& id) const;
 };
 
 std::string lease_to_json(const Lease& l);
@@ -47,6 +58,7 @@ struct ClaimRequest {
   std::string host_veth;
   std::optional<IpAddress> requested;  // must already be validated against the network
   std::string requested_source;        // "--static-ip" or the annotation, for messages
+  std::vector<PortMapping> ports;      // to publish; refused if another container holds one
 };
 
 enum class ClaimKind {
@@ -96,9 +108,13 @@ class Pool {
   void store(const Lease& l);
   IpAddress next_free(const Network& net);
   static std::string netns_key(std::uint64_t dev, std::uint64_t ino);
+  // Port index: refuse conflicts, then record / forget `id`'s ports.
+  void check_ports_free(const std::vector<PortMapping>& ports);
+  void publish(Lease& l, const std::string& id, const std::vector<PortMapping>& ports);
+  void unpublish(Lease& l, const std::string& id);
 
   std::string path_;
-  UniqueFd dir_, leases_, ids_, netns_, next_;
+  UniqueFd dir_, leases_, ids_, netns_, next_, ports_;
 };
 
 }  // namespace nh

@@ -104,7 +104,7 @@ std::vector<Cidr> link_addresses(Netlink& nl, int index, int family) {
         [](nl_object* obj, void* a) {
           auto* c = static_cast<Ctx*>(a);
           auto* addr = reinterpret_cast<rtnl_addr*>(obj);
-          if (rtnl_addr_get_ifindex(addr) != c->index) return;
+          if (c->index != 0 && rtnl_addr_get_ifindex(addr) != c->index) return;
           nl_addr* local = rtnl_addr_get_local(addr);
           if (!local) return;
           if (auto p = IpAddress::from_bytes(nl_addr_get_family(local), nl_addr_get_binary_addr(local),

@@ -64,7 +64,7 @@ bool delete_link(Netlink& nl, const std::string& name);
 void set_link_up(Netlink& nl, int index, const std::string& name);
 void add_address(Netlink& nl, int index, const std::string& link_name, const Cidr& addr);
 void add_default_route(Netlink& nl, int index, const std::string& link_name, const IpAddress& gateway);
-// Addresses of one family on one link (one family-filtered dump).
+// Addresses of one family on one link, or on all links for index 0 (one dump).
 std::vector<Cidr> link_addresses(Netlink& nl, int index, int family);
 
 }  // namespace nh

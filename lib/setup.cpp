@@ -1,5 +1,5 @@
 // The setup pipeline: state -> namespace -> bridge -> lease -> veth ->
-// addresses and routes -> firewall. Each step that changes something pushes its
+// addresses and routes -> firewall (bridge rules, published ports). Each step that changes something pushes its
 // undo; a failure runs the undo steps in reverse and rethrows.
 #include <linux/if.h>
 #include <netlink/errno.h>
@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "lib/conntrack.hpp"
 #include "lib/error.hpp"
 #include "lib/firewall.hpp"
 #include "lib/hook_ops.hpp"
@@ -20,6 +21,8 @@ namespace nh {
 
 namespace {
 
+// Undo steps run from the destructor, so they may only refer to objects
+// declared before the stack (destroyed after it).
 class UndoStack {
  public:
   void push(std::string what, std::function<void()> fn) { steps_.push_back({std::move(what), std::move(fn)}); }
@@ -63,7 +66,22 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
     req.requested_source = "--static-ip";
   }
   if (req.requested) validate_requested_address(settings.network, *req.requested, req.requested_source);
+  if (auto text = annotation(state, kAnnotationPorts)) req.ports = parse_ports(*text);
   return req;
+}
+
+// A port published on a specific host address needs that address to be local.
+void check_host_addresses(Netlink& host, const std::vector<PortMapping>& ports) {
+  std::optional<std::vector<Cidr>> local;
+  for (const auto& p : ports) {
+    if (!p.host_ip) continue;
+    if (!local) local = link_addresses(host, 0, AF_INET);
+    bool found = false;
+    for (const auto& a : *local) found = found || a.address() == *p.host_ip;
+    if (!found)
+      throw Error::input(std::string("invalid annotation ") + kAnnotationPorts + " item \"" + p.str() + "\"",
+                         p.host_ip->str() + " is not an address of this host");
+  }
 }
 
 void create_veth_replacing_orphan(Netlink& host, const VethSpec& spec) {
@@ -114,9 +132,10 @@ SetupResult setup(const Settings& settings, const State& state) {
       log_info("container " + state.id + " already has " + mine->address.str() + ": nothing to do");
       return {SetupOutcome::kExisting, *mine};
     }
+    Netlink host = Netlink::connect();
+    check_host_addresses(host, req.ports);
     // The bridge before the lease, so a refused bridge leaves the pool untouched.
     // The bridge itself is shared by every container and is never rolled back.
-    Netlink host = Netlink::connect();
     BridgeResult bridge = ensure_bridge(host, net);
     if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
 
@@ -125,25 +144,40 @@ SetupResult setup(const Settings& settings, const State& state) {
       log_info("container " + state.id + " already has " + claim.lease.address.str() + ": nothing to do");
       return {SetupOutcome::kExisting, claim.lease};
     }
-    if (claim.kind == ClaimKind::kJoined) {
-      log_info("container " + state.id + " joined the namespace of " + claim.lease.containers.front() + " (" +
-               claim.lease.address.str() + ")");
-      return {SetupOutcome::kJoined, claim.lease};
-    }
     const Lease& lease = claim.lease;
+
+    // Everything the undo steps refer to lives longer than the undo stack.
+    auto fw = make_firewall(settings.firewall);
+    const std::vector<Rule> mine = port_rules(state.id, lease.address, req.ports);
+    std::vector<Rule> rules = bridge_rules(net);  // one ensure call: each table read once, committed at most once
+    if (!mine.empty()) {
+      auto shared = publish_rules(net);
+      rules.insert(rules.end(), shared.begin(), shared.end());
+      rules.insert(rules.end(), mine.begin(), mine.end());
+    }
     UndoStack undo;
     undo.push("release " + lease.address.str(), [&] { pool.undo_claim(claim, state.id); });
 
-    VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
-    create_veth_replacing_orphan(host, spec);
-    undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
+    if (claim.kind == ClaimKind::kAllocated) {
+      VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
+      create_veth_replacing_orphan(host, spec);
+      undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
+      configure_container(req_ns, net, lease);
+    }
 
-    configure_container(req_ns, net, lease);
-
-    ensure_sysctl("net.ipv4.ip_forward", "1");
-    make_firewall(settings.firewall)->ensure(bridge_rules(net));
+    if (!req.ports.empty())  // so 127.0.0.1 may be DNAT'd out of the bridge (guarded by an INPUT rule)
+      ensure_sysctl("net/ipv4/conf/" + net.bridge + "/route_localnet", "1");
+    ensure_sysctl("net/ipv4/ip_forward", "1");
+    if (!mine.empty()) undo.push("remove the port rules of " + state.id, [&] { fw->remove(mine); });
+    fw->ensure(rules);
+    flush_udp_conntrack(req.ports);
 
     undo.commit();
+    if (claim.kind == ClaimKind::kJoined) {
+      log_info("container " + state.id + " joined the namespace of " + lease.containers.front() + " (" +
+               lease.address.str() + ")");
+      return {SetupOutcome::kJoined, lease};
+    }
     log_info("container " + state.id + ": " + lease.address.str() + "/" + std::to_string(lease.prefix) + " on " +
              net.bridge + " via " + lease.host_veth);
     return {SetupOutcome::kConfigured, lease};

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "lib/error.hpp"
@@ -11,9 +10,9 @@
 
 namespace nh {
 
-bool ensure_sysctl(const std::string& key, const std::string& value) {
-  std::string path = "/proc/sys/" + key;
-  std::replace(path.begin() + 10, path.end(), '.', '/');
+bool ensure_sysctl(const std::string& rel, const std::string& value) {
+  const std::string path = "/proc/sys/" + rel;
+  const std::string& key = rel;
   int raw = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (raw < 0) throw Error::from_errno("open " + path, errno);
   UniqueFd fd(raw);

@@ -3,8 +3,9 @@
 
 namespace nh {
 
-// Sets /proc/sys/<key with dots as slashes> to `value` in the calling thread's
+// Sets /proc/sys/<path> (e.g. "net/ipv4/ip_forward"; a path, not a dotted key,
+// because interface names may contain dots) to `value` in the calling thread's
 // network namespace, writing only when it differs. Returns true when it wrote.
-bool ensure_sysctl(const std::string& key, const std::string& value);
+bool ensure_sysctl(const std::string& path, const std::string& value);
 
 }  // namespace nh

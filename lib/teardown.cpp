@@ -1,6 +1,7 @@
 // The teardown pipeline: the setup path backwards, by container id alone (the
 // runtimes send no pid at poststop). Every step runs; "already gone" is fine.
 #include "lib/error.hpp"
+#include "lib/firewall.hpp"
 #include "lib/hook_ops.hpp"
 #include "lib/log.hpp"
 #include "lib/rtnl.hpp"
@@ -10,19 +11,27 @@ namespace nh {
 void teardown(const Settings& settings, const State& state) {
   wrap("tear down container " + state.id, [&] {
     Pool pool = Pool::open(settings.state_dir);
+    ErrorList errors;
+    // The container's published ports first, while its lease still reserves
+    // them: no other container can be handed a port whose old DNAT still stands.
+    if (auto lease = pool.find(state.id); lease && !lease->ports_of(state.id).empty()) {
+      errors.run([&] {
+        make_firewall(settings.firewall)->remove(port_rules(state.id, lease->address, lease->ports_of(state.id)));
+      });
+    }
     Drop drop = pool.drop(state.id);
     if (drop.kind == DropKind::kUnknown) {
       log_debug("container " + state.id + " has no lease: nothing to do");
       return;
     }
     if (drop.kind == DropKind::kStillShared) {
+      errors.throw_if_any();
       log_info("container " + state.id + " left; " + drop.lease.containers.front() + " keeps " +
                drop.lease.address.str());
       return;
     }
     // Last container of the namespace: the veth goes, then the address.
     // Bridge and per-bridge firewall rules stay for the next container.
-    ErrorList errors;
     bool veth_gone = false;
     errors.run([&] {
       Netlink host = Netlink::connect();
