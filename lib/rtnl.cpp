@@ -8,6 +8,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -178,6 +179,20 @@ void create_veth(Netlink& nl, const VethSpec& spec) {
   rtnl_link_set_ns_fd(peer.get(), spec.peer_netns_fd);
   if (int rc = rtnl_link_add(nl.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0)
     throw nl_error("create veth " + spec.host_name + " (peer " + spec.peer_name + " in the container)", rc);
+}
+
+void set_hairpin(Netlink& nl, const std::string& port) {
+  auto info = find_link(nl, port);
+  if (!info) throw Error("set hairpin mode on " + port, "no such link");
+  // Port settings travel as family AF_BRIDGE (IFLA_PROTINFO), on both objects.
+  LinkPtr orig(must(rtnl_link_alloc(), "alloc link"));
+  rtnl_link_set_ifindex(orig.get(), info->index);
+  rtnl_link_set_family(orig.get(), AF_BRIDGE);
+  LinkPtr change(must(rtnl_link_alloc(), "alloc link"));
+  rtnl_link_set_family(change.get(), AF_BRIDGE);
+  rtnl_link_bridge_set_flags(change.get(), RTNL_BRIDGE_HAIRPIN_MODE);
+  if (int rc = rtnl_link_change(nl.get(), orig.get(), change.get(), 0); rc < 0)
+    throw nl_error("set hairpin mode on " + port, rc);
 }
 
 bool delete_link(Netlink& nl, const std::string& name) {

@@ -59,6 +59,11 @@ struct VethSpec {
 // directly inside the target namespace (no move, so no RCU grace period), still down.
 void create_veth(Netlink& nl, const VethSpec& spec);
 
+// Turns on hairpin mode on a bridge port, so a frame may leave by the port it
+// came in: with br_netfilter, a container reaching its own published port
+// through the host's address is DNAT'd inside the bridge and sent back that way.
+void set_hairpin(Netlink& nl, const std::string& port);
+
 // Deletes a link by name; false when it did not exist.
 bool delete_link(Netlink& nl, const std::string& name);
 void set_link_up(Netlink& nl, int index, const std::string& name);

@@ -165,8 +165,11 @@ SetupResult setup(const Settings& settings, const State& state) {
       configure_container(req_ns, net, lease);
     }
 
-    if (!req.ports.empty())  // so 127.0.0.1 may be DNAT'd out of the bridge (guarded by an INPUT rule)
+    if (!req.ports.empty()) {
+      // So 127.0.0.1 may be DNAT'd out of the bridge (guarded by an INPUT rule).
       ensure_sysctl("net/ipv4/conf/" + net.bridge + "/route_localnet", "1");
+      set_hairpin(host, lease.host_veth);
+    }
     ensure_sysctl("net/ipv4/ip_forward", "1");
     if (!mine.empty()) undo.push("remove the port rules of " + state.id, [&] { fw->remove(mine); });
     fw->ensure(rules);

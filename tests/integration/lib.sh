@@ -52,7 +52,8 @@ json_list() {
 #   HOOK_ARGS="--flag value"     extra hook arguments
 #   HOOK_ENV="K=V"               one environment variable for the hook
 #   ANNOTATIONS='"k": "v"'       annotations (JSON members)
-#   ARGS="sleep 300"             the container's command
+#   ARGS="sleep 300"             the container's command (split on spaces)
+#   CMD='echo a > /tmp/x; httpd' a shell command instead (no double quotes)
 make_bundle() {
   local dir=$1 rootfs=$2 hook=$3
   mkdir -p "$dir"
@@ -66,6 +67,7 @@ make_bundle() {
   [ -n "${HOOK_ENV:-}" ] && hook_env=", \"env\": [\"$HOOK_ENV\"]"
   # shellcheck disable=SC2086
   local args; args=$(json_list ${ARGS:-sleep 300})
+  [ -n "${CMD:-}" ] && args=$(json_list sh -c "$CMD")
   local caps; caps=$(json_list CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_KILL CAP_AUDIT_WRITE)
   cat >"$dir/config.json" <<JSON
 {
@@ -98,6 +100,12 @@ make_bundle() {
   }
 }
 JSON
+}
+
+# rule_lines: the nat and filter rules, without counters, for before/after comparisons.
+rule_lines() {
+  iptables-legacy-save -t nat | grep -E '^(-A|:NETNS)'
+  iptables-legacy-save -t filter | grep '^-A'
 }
 
 # runc_start ID BUNDLE: start a detached container; its output goes to BUNDLE/log.
