@@ -37,6 +37,9 @@ Options (also keys of a --config JSON file; flags win over the file):
 
 Annotations read from the state:
   netns-hook.ip       request a specific address from the pool
+  netns-hook.ports    publish ports, Docker's -p syntax, comma-separated:
+                      8080:80, 8080:80/udp, 127.0.0.1:8080:80/tcp,
+                      8000-8010:8000-8010 (protocols tcp, udp, sctp)
 
 Errors print one line "netns-hook: <what>: <why>" on stderr and to syslog and
 exit 1; a failed setup first undoes what it did.
