@@ -51,6 +51,7 @@ json_list() {
 #   HOST_NET=1                   no network namespace of its own
 #   HOOK_ARGS="--flag value"     extra hook arguments
 #   HOOK_ENV="K=V"               one environment variable for the hook
+#   NO_HOOKS=1                   no hooks at all (a baseline)
 #   ANNOTATIONS='"k": "v"'       annotations (JSON members)
 #   ARGS="sleep 300"             the container's command (split on spaces)
 #   CMD='echo a > /tmp/x; httpd' a shell command instead (no double quotes)
@@ -69,6 +70,11 @@ make_bundle() {
   local args; args=$(json_list ${ARGS:-sleep 300})
   [ -n "${CMD:-}" ] && args=$(json_list sh -c "$CMD")
   local caps; caps=$(json_list CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_KILL CAP_AUDIT_WRITE)
+  local hooks="\"hooks\": {
+    \"prestart\": [{\"path\": \"$hook\", \"args\": [$hook_args]$hook_env, \"timeout\": 20}],
+    \"poststop\": [{\"path\": \"$hook\", \"args\": [$hook_args]$hook_env, \"timeout\": 20}]
+  },"
+  [ "${NO_HOOKS:-0}" = 1 ] && hooks=""
   cat >"$dir/config.json" <<JSON
 {
   "ociVersion": "1.0.2",
@@ -89,10 +95,7 @@ make_bundle() {
     {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
     {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}
   ],
-  "hooks": {
-    "prestart": [{"path": "$hook", "args": [$hook_args]$hook_env, "timeout": 20}],
-    "poststop": [{"path": "$hook", "args": [$hook_args]$hook_env, "timeout": 20}]
-  },
+  $hooks
   "linux": {
     "namespaces": [$namespaces],
     "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list"],

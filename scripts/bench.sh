@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The benchmark: netns-hook against the CNI bridge plugin (host-local IPAM,
+# ipMasq), against the one-process floor, and inside `runc run`, in one run
+# on one machine, inside a sandbox of its own (tests/sandbox.sh).
+#
+#   scripts/bench.sh            sizes 1, 100 and 1000 containers, 40 samples each
+#   scripts/bench.sh --quick    sizes 1 and 20, 10 samples (for CI: shows regressions)
+#
+# Each sample is one process started the way a runtime starts it (state JSON or
+# CNI config on stdin) and timed from spawn to exit by tests/tools/spawn_time,
+# so the shell's own costs stay out. It prints medians and p95, the ratios the
+# targets are stated in, and the targets themselves. It never fails on a
+# figure: timings on a shared machine are for reading, not for asserting.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${NH_IN_SANDBOX:-}" != 1 ]; then
+  bash "$top/scripts/install-deps.sh" >/dev/null
+  cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETNS_HOOK_TESTS=ON >/dev/null
+  cmake --build "$top/build" -j"$(nproc)" --target netns-hook spawn_time >/dev/null
+  export NH_SANDBOX_TIMEOUT=5400
+  exec "$top/tests/sandbox.sh" "$0" "$@"
+fi
+
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+if [ $QUICK = 1 ]; then SIZES=(1 20); SAMPLES=10; RUNC_SAMPLES=5; else SIZES=(1 100 1000); SAMPLES=40; RUNC_SAMPLES=20; fi
+HOOK="$top/build/hook/netns-hook"
+SPAWN="$top/build/tests/spawn_time"
+CNI_DIR=/usr/lib/cni
+WORK=$(mktemp -d /tmp/nh-bench.XXXXXX)
+RES="$WORK/results"
+mkdir -p "$RES"
+. "$top/tests/integration/lib.sh"
+
+HOLDERS=()
+cleanup() {
+  delete_all_containers
+  [ "${#HOLDERS[@]}" -gt 0 ] && kill "${HOLDERS[@]}" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# N processes, each in a network namespace of its own: the "containers".
+# Fills the array NS (pids).
+NS=()
+make_namespaces() {
+  local i p
+  for ((i = 0; i < $1; i++)); do
+    unshare --net sleep 36000 </dev/null >/dev/null 2>&1 &
+    p=$!
+    NS+=("$p")
+    HOLDERS+=("$p")
+  done
+  # wait (bounded) until the last one has its own namespace
+  for _ in $(seq 100); do
+    [ "$(readlink /proc/$p/ns/net 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] && break
+    sleep 0.05
+  done
+}
+
+# time_into FILE -- spawn_time args...: one sample, appended as "us rss".
+time_into() {
+  local file=$1; shift
+  local out
+  out=$("$SPAWN" "$@")
+  set -- $out
+  if [ "$3" != 0 ]; then echo "bench: a measured run failed (exit $3): ${*:4}" >&2; return 1; fi
+  echo "$1 $2" >>"$file"
+}
+
+hook_state() { printf '{"ociVersion":"1.0.2","id":"%s","status":"%s","pid":%s,"bundle":"/b"}' "$1" "$2" "${3:-0}"; }
+hook_setup() { printf '%s' "$(hook_state "$1" creating "$2")" | "$HOOK" >/dev/null; }
+
+CNI_CONF='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"ipam":{"type":"host-local","subnet":"10.88.0.0/16","dataDir":"/run/cni-bench-ipam"}}'
+cni_env() { echo "--env CNI_COMMAND=$1 --env CNI_CONTAINERID=$2 --env CNI_NETNS=/proc/$3/ns/net --env CNI_IFNAME=eth0 --env CNI_PATH=$CNI_DIR"; }
+cni_add() { printf '%s' "$CNI_CONF" | env CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_NETNS="/proc/$2/ns/net" CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR $CNI_DIR/bridge >/dev/null; }
+
+# measure_at SIZE TOOL: bring the bridge up to SIZE containers (they stay for
+# the next, larger size), then time SAMPLES setups and SAMPLES teardowns of
+# further containers.
+FILLED_hook=0
+FILLED_cni=0
+measure_at() {
+  local size=$1 tool=$2 i pid id
+  local filled_var=FILLED_$tool
+  NS=()
+  make_namespaces $((size - ${!filled_var}))
+  for pid in "${NS[@]}"; do
+    id="fill-$pid"
+    if [ "$tool" = hook ]; then hook_setup "$id" "$pid"; else cni_add "$id" "$pid"; fi
+  done
+  printf -v "$filled_var" '%s' "$size"
+  NS=()
+  make_namespaces "$SAMPLES"
+  for pid in "${NS[@]}"; do
+    id="m-$size-$pid"
+    if [ "$tool" = hook ]; then
+      time_into "$RES/hook-setup-$size" --stdin "$(hook_state "$id" creating "$pid")" -- "$HOOK"
+    else
+      # shellcheck disable=SC2046
+      time_into "$RES/cni-setup-$size" --stdin "$CNI_CONF" $(cni_env ADD "$id" "$pid") -- $CNI_DIR/bridge
+    fi
+  done
+  for pid in "${NS[@]}"; do
+    id="m-$size-$pid"
+    if [ "$tool" = hook ]; then
+      time_into "$RES/hook-teardown-$size" --stdin "$(hook_state "$id" stopped)" -- "$HOOK"
+    else
+      # shellcheck disable=SC2046
+      time_into "$RES/cni-teardown-$size" --stdin "$CNI_CONF" $(cni_env DEL "$id" "$pid") -- $CNI_DIR/bridge
+    fi
+  done
+  kill "${NS[@]}" 2>/dev/null || true
+}
+
+echo "bench: netns-hook at sizes ${SIZES[*]}, $SAMPLES samples each" >&2
+for s in "${SIZES[@]}"; do measure_at "$s" hook; done
+
+HAVE_CNI=0
+if [ -x $CNI_DIR/bridge ] && [ -x $CNI_DIR/host-local ]; then
+  HAVE_CNI=1
+  echo "bench: CNI bridge plugin at sizes ${SIZES[*]}" >&2
+  for s in "${SIZES[@]}"; do measure_at "$s" cni; done
+else
+  echo "bench: CNI plugins not installed in $CNI_DIR: skipping the comparison" >&2
+fi
+
+echo "bench: the floor (one ip link add ... netns PID)" >&2
+NS=()
+make_namespaces "$SAMPLES"
+for ((i = 0; i < SAMPLES; i++)); do
+  time_into "$RES/floor" -- "$(command -v ip)" link add "fl$i" type veth peer name eth0 netns "${NS[$i]}"
+done
+
+echo "bench: runc run of a trivial container, without and with the hook" >&2
+make_rootfs "$WORK/rootfs"
+ARGS=true HOOK_ARGS="--bridge nhbench --ip 10.99.0.1/16" make_bundle "$WORK/with" "$WORK/rootfs" "$HOOK"
+NO_HOOKS=1 ARGS=true make_bundle "$WORK/without" "$WORK/rootfs" "$HOOK"
+for ((i = 0; i < RUNC_SAMPLES; i++)); do
+  time_into "$RES/runc-without" -- "$(command -v runc)" run --bundle "$WORK/without" "plain-$i"
+  time_into "$RES/runc-with" -- "$(command -v runc)" run --bundle "$WORK/with" "hooked-$i"
+done
+
+# ---- report -----------------------------------------------------------------
+# stats FILE: "median p95" in microseconds (nearest rank)
+stats() { sort -n "$1" | awk '{v[NR]=$1} END {m=v[int((NR+1)/2)]; p=v[int(NR*0.95+0.999)]; if (p=="") p=v[NR]; print m, p}'; }
+median() { stats "$1" | cut -d' ' -f1; }
+ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+row() {  # row LABEL FILE
+  [ -s "$2" ] || return 0
+  set -- "$1" "$2" $(stats "$2")
+  printf '| %-40s | %5d | %9s | %9s |\n' "$1" "$(wc -l <"$2")" "$(ms "$3")" "$(ms "$4")"
+}
+
+echo "## netns-hook benchmark ($([ $QUICK = 1 ] && echo quick || echo full) run)"
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "runc $(runc --version | awk 'NR==1 {print $3}'), CNI plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null || echo none)"
+echo
+echo "| measure | n | median ms | p95 ms |"
+echo "|---|---|---|---|"
+for s in "${SIZES[@]}"; do
+  row "netns-hook setup, $s on the bridge" "$RES/hook-setup-$s"
+  row "netns-hook teardown, $s on the bridge" "$RES/hook-teardown-$s"
+done
+for s in "${SIZES[@]}"; do
+  row "CNI bridge ADD, $s on the bridge" "$RES/cni-setup-$s"
+  row "CNI bridge DEL, $s on the bridge" "$RES/cni-teardown-$s"
+done
+row "floor: ip link add veth peer netns PID" "$RES/floor"
+row "runc run true, no hook" "$RES/runc-without"
+row "runc run true, netns-hook prestart+poststop" "$RES/runc-with"
+
+first=${SIZES[0]}
+last=${SIZES[${#SIZES[@]}-1]}
+rss=$(cat "$RES"/hook-setup-* | awk '$2 > m {m = $2} END {print m}')
+h_first=$(median "$RES/hook-setup-$first"); h_last=$(median "$RES/hook-setup-$last")
+floor=$(median "$RES/floor")
+r_with=$(median "$RES/runc-with"); r_without=$(median "$RES/runc-without")
+
+echo
+echo "| ratio (medians) | value | target |"
+echo "|---|---|---|"
+if [ $HAVE_CNI = 1 ]; then
+  for s in "${SIZES[@]}"; do
+    echo "| CNI / netns-hook setup, $s on the bridge | $(ratio "$(median "$RES/cni-setup-$s")" "$(median "$RES/hook-setup-$s")") | >= 15 at 100 and 1000 |"
+  done
+fi
+echo "| netns-hook setup at $last / at $first | $(ratio "$h_last" "$h_first") | <= 1.3 |"
+echo "| netns-hook setup / floor | $(ratio "$h_first" "$floor") | <= 2 |"
+echo "| runc run with hook / without | $(ratio "$r_with" "$r_without") | <= 1.2 |"
+echo "| netns-hook peak RSS | $(awk -v k="$rss" 'BEGIN {printf "%.1f MiB", k/1024}') | < 8 MiB |"
