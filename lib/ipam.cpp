@@ -71,7 +71,7 @@ Lease lease_from_json(const std::string& text, const std::string& name) {
     l.iface = j.value("iface", "eth0");
     l.created = j.value("created", std::int64_t{0});
     for (const auto& p : j.value("ports", nlohmann::json::array())) {
-      auto parsed = parse_ports(p.at("mapping").get<std::string>());
+      auto parsed = wrap(what, [&] { return parse_ports(p.at("mapping").get<std::string>()); });
       if (parsed.size() != 1) throw Error::input(what, "corrupt port entry");
       l.ports.push_back({p.at("id").get<std::string>(), parsed.front()});
     }
@@ -107,7 +107,7 @@ std::vector<PortHolder> read_holders(const UniqueFd& dir, const std::string& key
       out.push_back({ip.empty() ? std::nullopt : IpAddress::parse(ip), h.at("id").get<std::string>()});
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error::input("read port index " + key, std::string("corrupt: ") + e.what());
+    throw Error::input("read port index ports/" + key, std::string("corrupt: ") + e.what());
   }
   return out;
 }
@@ -129,7 +129,18 @@ void Pool::check_ports_free(const std::vector<PortMapping>& ports) {
     for (const auto& h : read_holders(ports_, port_key(m))) {
       PortMapping theirs = m;
       theirs.host_ip = h.host_ip;
-      if (m.conflicts_with(theirs))
+      if (!m.conflicts_with(theirs)) continue;
+      // An entry whose container has no lease publishing it is left over
+      // from a killed run: it does not hold the port.
+      auto holder = find(h.id);
+      bool stale = !holder;
+      if (holder) {
+        auto held = holder->ports_of(h.id);
+        stale = std::none_of(held.begin(), held.end(), [&](const PortMapping& p) {
+          return p.protocol == m.protocol && p.host_port == m.host_port && p.host_ip == h.host_ip;
+        });
+      }
+      if (!stale)
         throw Error::input("publish " + m.str(), "host port " + std::to_string(m.host_port) + "/" + m.protocol +
                                                      (h.host_ip ? " on " + h.host_ip->str() : "") +
                                                      " is already published by container " + h.id);

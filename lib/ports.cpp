@@ -43,7 +43,7 @@ unsigned parse_port(std::string_view s, const ItemError& bad) {
   unsigned v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-    bad("\"" + std::string(s) + "\" is not a port number");
+    bad("\"" + std::string(s.substr(0, 16)) + (s.size() > 16 ? "..." : "") + "\" is not a port number");
   if (v < 1 || v > 65535) bad("port " + std::to_string(v) + " is outside 1-65535");
   return v;
 }
@@ -55,7 +55,7 @@ Range parse_range(std::string_view s, const ItemError& bad) {
     return {p, p};
   }
   Range r{parse_port(s.substr(0, dash), bad), parse_port(s.substr(dash + 1), bad)};
-  if (r.first > r.last) bad("range " + std::string(s) + " runs backwards");
+  if (r.first > r.last) bad("range " + std::to_string(r.first) + "-" + std::to_string(r.last) + " runs backwards");
   return r;
 }
 

@@ -66,7 +66,7 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
     req.requested_source = "--static-ip";
   }
   if (req.requested) validate_requested_address(settings.network, *req.requested, req.requested_source);
-  if (auto text = annotation(state, kAnnotationPorts)) req.ports = parse_ports(*text);
+  if (auto text = annotation(state, kAnnotationPorts); text && !text->empty()) req.ports = parse_ports(*text);
   return req;
 }
 

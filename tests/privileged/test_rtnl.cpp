@@ -209,3 +209,63 @@ TEST_CASE("address, link state and default route inside a namespace", "[rtnl]") 
                     Catch::Contains("default route via 10.77.0.1"));
   CHECK_THROWS_AS(nh::add_address(*inside, eth->index, "eth0", nh::Cidr::parse("10.77.0.9/24")), nh::Error);
 }
+
+namespace {
+
+// `bridge -d -j link show dev NAME`: the port's bridge settings (null if none).
+nlohmann::json bridge_port(const std::string& name) {
+  auto r = run("bridge -d -j link show dev " + name + " 2>/dev/null");
+  if (r.status != 0 || r.out.find('[') == std::string::npos) return nullptr;
+  auto j = nlohmann::json::parse(r.out);
+  return j.size() == 1 ? j[0] : nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("set_hairpin turns hairpin mode on for a bridge port, touching nothing else", "[rtnl][ports]") {
+  NH_REQUIRE_ROOT();
+  const auto net = test_network(nh_test::unique_name("nhb"));
+  const std::string port = nh_test::unique_name("nhv");
+  LinkCleanup cleanup{{port, net.bridge}};
+  auto nl = nh::Netlink::connect();
+  auto br = nh::ensure_bridge(nl, net);
+  REQUIRE(run("ip link add " + port + " type veth peer name " + port + "p").status == 0);
+  REQUIRE(run("ip link set " + port + " master " + net.bridge).status == 0);
+
+  auto before = bridge_port(port);
+  REQUIRE(before.is_object());
+  REQUIRE(before["hairpin"] == false);
+
+  nh::set_hairpin(nl, port);
+
+  auto after = bridge_port(port);
+  REQUIRE(after.is_object());
+  CHECK(after["hairpin"] == true);
+  CHECK(run("bridge -d link show dev " + port).out.find("hairpin on") != std::string::npos);
+  // The other port flags and settings are left as they were.
+  for (const char* key : {"learning", "flood", "guard", "root_block", "fastleave", "priority", "cost", "isolated"}) {
+    INFO(key);
+    CHECK(after[key] == before[key]);
+  }
+  CHECK(after["master"] == net.bridge);
+  CHECK(nh::find_link(nl, port)->master == br.index);
+
+  // Idempotent.
+  CHECK_NOTHROW(nh::set_hairpin(nl, port));
+  CHECK(bridge_port(port)["hairpin"] == true);
+  // The peer, which is no bridge port, is not made one.
+  CHECK(bridge_port(port + "p").is_null());
+}
+
+TEST_CASE("set_hairpin on a link that is missing or not on a bridge names it", "[rtnl][ports]") {
+  NH_REQUIRE_ROOT();
+  auto nl = nh::Netlink::connect();
+  CHECK_THROWS_WITH(nh::set_hairpin(nl, "nhabsent0"),
+                    Catch::Contains("set hairpin mode on nhabsent0") && Catch::Contains("no such link"));
+  CHECK_THROWS_AS(nh::set_hairpin(nl, "nhabsent0"), nh::Error);
+
+  const std::string lone = nh_test::unique_name("nhv");
+  LinkCleanup cleanup{{lone}};
+  REQUIRE(run("ip link add " + lone + " type veth peer name " + lone + "p").status == 0);
+  CHECK_THROWS_WITH(nh::set_hairpin(nl, lone), Catch::Contains("set hairpin mode on " + lone));
+}

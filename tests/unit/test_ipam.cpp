@@ -4,69 +4,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "lib/config.hpp"
 #include "lib/error.hpp"
 #include "lib/ipam.hpp"
+#include "lib/ports.hpp"
 #include "common/temp_dir.hpp"
 
 using nh::ClaimKind;
 using nh::DropKind;
 
-namespace {
+#include "pool_fixtures.hpp"
 
-nh::IpAddress ip(const std::string& text) { return *nh::IpAddress::parse(text); }
+using namespace pool_test;
 
-nh::Network network(const std::string& gateway = "172.19.0.1/16") {
-  nh::Network n;
-  n.gateway = nh::Cidr::parse(gateway);
-  return n;
-}
-
-// A request from a container whose namespace is fake (pid 0: never alive).
-// Each id gets its own fake dev/inode unless one is given.
-nh::ClaimRequest request(const std::string& id, std::uint64_t inode = 0) {
-  nh::ClaimRequest r;
-  r.id = id;
-  r.pid = 0;
-  r.netns_dev = 4;
-  r.netns_inode = inode ? inode : 4026530000u + std::hash<std::string>{}(id) % 100000;
-  r.host_veth = "nh-" + id;
-  return r;
-}
-
-// Points a request at the test process's own, live, network namespace.
-void live_namespace(nh::ClaimRequest& r) {
-  struct stat st {};
-  REQUIRE(::stat("/proc/self/ns/net", &st) == 0);
-  r.pid = ::getpid();
-  r.netns_dev = st.st_dev;
-  r.netns_inode = st.st_ino;
-}
-
-nh::ClaimRequest static_request(const std::string& id, const std::string& addr) {
-  auto r = request(id);
-  r.requested = ip(addr);
-  r.requested_source = "--static-ip";
-  return r;
-}
-
-// Releases `id` the way teardown does.
-void release(nh::Pool& pool, const std::string& id) {
-  auto d = pool.drop(id);
-  REQUIRE(d.kind == DropKind::kLast);
-  pool.forget(d.lease, id);
-}
-
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
-}  // namespace
 
 TEST_CASE("the first allocation is .2 (the gateway .1 is skipped)", "[ipam]") {
   nh_test::TempDir dir;
@@ -157,15 +112,6 @@ TEST_CASE("claiming the same id twice is idempotent", "[ipam]") {
 TEST_CASE("a second container in a live namespace joins its lease", "[ipam]") {
   nh_test::TempDir dir;
   auto pool = nh::Pool::open(dir.path());
-  struct stat st {};
-  REQUIRE(::stat("/proc/self/ns/net", &st) == 0);
-  auto live = [&](const std::string& id) {
-    auto r = request(id);
-    r.pid = ::getpid();
-    r.netns_dev = st.st_dev;
-    r.netns_inode = st.st_ino;
-    return r;
-  };
 
   auto a = pool.claim(network(), live("pod-a"));
   REQUIRE(a.kind == ClaimKind::kAllocated);
@@ -175,7 +121,6 @@ TEST_CASE("a second container in a live namespace joins its lease", "[ipam]") {
   CHECK(b.lease.containers == std::vector<std::string>{"pod-a", "pod-b"});
   REQUIRE(pool.find("pod-b").has_value());
   CHECK(pool.find("pod-b")->address == a.lease.address);
-
 
   SECTION("dropping a shared lease keeps the address") {
     auto d = pool.drop("pod-a");
@@ -291,7 +236,7 @@ TEST_CASE("state files are private", "[ipam]") {
   auto pool = nh::Pool::open(state);
   pool.claim(network(), request("a"));
   CHECK(mode_of(state) == 0700);
-  for (const char* sub : {"leases", "ids", "netns", "next"}) {
+  for (const char* sub : {"leases", "ids", "netns", "next", "ports"}) {
     INFO(sub);
     CHECK(mode_of(state + "/" + sub) == 0700);
   }
@@ -299,6 +244,8 @@ TEST_CASE("state files are private", "[ipam]") {
   CHECK(mode_of(state + "/leases/172.19.0.2") == 0600);
   CHECK(mode_of(state + "/ids/a") == 0600);
   CHECK(mode_of(state + "/next/netns0") == 0600);
+  pool.claim(network(), publishing(request("b"), "8080:80/udp"));
+  CHECK(mode_of(state + "/ports/udp-8080") == 0600);
 }
 
 TEST_CASE("lease_to_json and lease_from_json round trip", "[ipam]") {
@@ -314,6 +261,8 @@ TEST_CASE("lease_to_json and lease_from_json round trip", "[ipam]") {
   l.host_veth = "nh0123456789ab";
   l.iface = "ceth0";
   l.created = 1700000000;
+  l.ports = {{"a", ports("8080:80").front()}, {"b", ports("127.0.0.1:53:5353/udp").front()},
+             {"a", ports("9000:9000/sctp").front()}};
   auto r = nh::lease_from_json(nh::lease_to_json(l), "x");
   CHECK(r.address == l.address);
   CHECK(r.prefix == l.prefix);
@@ -326,6 +275,13 @@ TEST_CASE("lease_to_json and lease_from_json round trip", "[ipam]") {
   CHECK(r.host_veth == l.host_veth);
   CHECK(r.iface == l.iface);
   CHECK(r.created == l.created);
+  CHECK(r.ports_of("a") == ports("8080:80, 9000:9000/sctp"));
+  CHECK(r.ports_of("b") == ports("127.0.0.1:53:5353/udp"));
+  CHECK(r.ports_of("c").empty());
+  // A lease written before ports existed has none.
+  auto old = nlohmann::json::parse(nh::lease_to_json(l));
+  old.erase("ports");
+  CHECK(nh::lease_from_json(old.dump(), "x").ports.empty());
 }
 
 TEST_CASE("bad lease text gives an Error naming the lease", "[ipam]") {
@@ -335,6 +291,20 @@ TEST_CASE("bad lease text gives an Error naming the lease", "[ipam]") {
   CHECK_THROWS_WITH(nh::lease_from_json(R"({"address":"nope","prefix":24,"gateway":"10.0.0.1","bridge":"b",
       "containers":[],"pid":0,"netns_dev":0,"netns_inode":0,"host_veth":"v"})", "L"),
                     Catch::Contains("read lease L") && Catch::Contains("\"nope\" is not an IP address"));
+  const std::string lease = R"({"address":"10.0.0.2","prefix":24,"gateway":"10.0.0.1","bridge":"b",
+      "containers":["a"],"pid":0,"netns_dev":0,"netns_inode":0,"host_veth":"v","ports":[{"id":"a","mapping":"M"}]})";
+  auto with_mapping = [&](const std::string& m) { return std::string(lease).replace(lease.find("\"M\""), 3, m); };
+  CHECK(nh::lease_from_json(with_mapping("\"8080:80/udp\""), "L").ports_of("a") == ports("8080:80/udp"));
+  CHECK_THROWS_WITH(nh::lease_from_json(with_mapping("\"80-81:80-81\""), "L"),
+                    Catch::Contains("read lease L") && Catch::Contains("corrupt port entry"));
+  CHECK_THROWS_WITH(nh::lease_from_json(with_mapping("17"), "L"), Catch::Contains("read lease L"));
+}
+
+// Known bug: a mapping parse_ports refuses escapes without the lease's name.
+TEST_CASE("a corrupt port mapping in a lease names the lease", "[ipam][ports]") {
+  const std::string lease = R"({"address":"10.0.0.2","prefix":24,"gateway":"10.0.0.1","bridge":"b",
+      "containers":["a"],"pid":0,"netns_dev":0,"netns_inode":0,"host_veth":"v","ports":[{"id":"a","mapping":"junk"}]})";
+  CHECK_THROWS_WITH(nh::lease_from_json(lease, "/s/leases/10.0.0.2"), Catch::Contains("read lease /s/leases/10.0.0.2"));
 }
 
 TEST_CASE("a corrupt lease file gives an Error naming the file", "[ipam]") {
@@ -347,3 +317,4 @@ TEST_CASE("a corrupt lease file gives an Error naming the file", "[ipam]") {
   CHECK_THROWS_WITH(pool.list(), Catch::Contains(file));
   CHECK_THROWS_WITH(pool.claim(network(), request("a")), Catch::Contains(file));
 }
+
