@@ -13,6 +13,8 @@
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
+#include <cstring>
+
 #include "lib/error.hpp"
 #include "lib/names.hpp"
 
@@ -34,9 +36,12 @@ using NlAddrPtr = std::unique_ptr<nl_addr, Deleter<nl_addr_put>>;
 using RoutePtr = std::unique_ptr<rtnl_route, Deleter<rtnl_route_put>>;
 using CbPtr = std::unique_ptr<nl_cb, Deleter<nl_cb_put>>;
 
-// libnl returns negative NLE_* codes; keep the code, print libnl's text.
-Error nl_error(const std::string& what, int rc) {
+// libnl returns negative NLE_* codes: keep the code (callers test it), and
+// print the kernel's own errno text when libnl could not name it.
+Error nl_error(const std::string& what, int rc, const Netlink* nl = nullptr) {
   int code = rc < 0 ? -rc : rc;
+  if (code == NLE_FAILURE && nl && nl->last_errno() != 0)
+    return Error(what, std::strerror(nl->last_errno()), Error::Kind::kNetlink, code);
   return Error(what, nl_geterror(code), Error::Kind::kNetlink, code);
 }
 
@@ -68,7 +73,7 @@ void set_mtu(Netlink& nl, int index, const std::string& name, unsigned mtu) {
   LinkPtr change(must(rtnl_link_alloc(), "alloc link"));
   rtnl_link_set_mtu(change.get(), mtu);
   if (int rc = rtnl_link_change(nl.get(), orig.get(), change.get(), 0); rc < 0)
-    throw nl_error("set MTU of " + name + " to " + std::to_string(mtu), rc);
+    throw nl_error("set MTU of " + name + " to " + std::to_string(mtu), rc, &nl);
 }
 
 }  // namespace
@@ -79,6 +84,17 @@ Netlink Netlink::connect() {
   nl_sock* s = must(nl_socket_alloc(), "allocate netlink socket");
   Netlink nl(s);
   if (int rc = nl_connect(s, NETLINK_ROUTE); rc < 0) throw nl_error("connect netlink socket", rc);
+  // Record the errno of every error reply; returning NL_STOP keeps libnl's own
+  // handling (the call still fails with the mapped NLE_* code).
+  nl_cb* cb = nl_socket_get_cb(s);
+  nl_cb_err(
+      cb, NL_CB_CUSTOM,
+      [](sockaddr_nl*, nlmsgerr* e, void* arg) -> int {
+        *static_cast<int*>(arg) = -e->error;
+        return NL_STOP;
+      },
+      nl.last_errno_.get());
+  nl_cb_put(cb);
   return nl;
 }
 
@@ -87,7 +103,7 @@ std::optional<LinkInfo> find_link(Netlink& nl, const std::string& name) {
   int rc = rtnl_link_get_kernel(nl.get(), 0, name.c_str(), &raw);
   LinkPtr link(raw);
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return std::nullopt;
-  if (rc < 0) throw nl_error("look up link " + name, rc);
+  if (rc < 0) throw nl_error("look up link " + name, rc, &nl);
   return to_info(link.get());
 }
 
@@ -97,7 +113,7 @@ std::vector<Cidr> link_addresses(Netlink& nl, int index, int family) {
     std::vector<Cidr> out;
   } ctx{index, {}};
   if (int rc = nl_rtgen_request(nl.get(), RTM_GETADDR, family, NLM_F_DUMP); rc < 0)
-    throw nl_error("list addresses", rc);
+    throw nl_error("list addresses", rc, &nl);
   CbPtr cb(must(nl_cb_alloc(NL_CB_DEFAULT), "alloc netlink callback"));
   auto on_msg = [](nl_msg* msg, void* arg) -> int {
     nl_msg_parse(
@@ -116,7 +132,7 @@ std::vector<Cidr> link_addresses(Netlink& nl, int index, int family) {
     return NL_OK;
   };
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_msg, &ctx);
-  if (int rc = nl_recvmsgs(nl.get(), cb.get()); rc < 0) throw nl_error("list addresses", rc);
+  if (int rc = nl_recvmsgs(nl.get(), cb.get()); rc < 0) throw nl_error("list addresses", rc, &nl);
   return ctx.out;
 }
 
@@ -127,14 +143,14 @@ BridgeResult ensure_bridge(Netlink& nl, const Network& net) {
   if (!info) {
     LinkPtr br(must(rtnl_link_alloc(), "alloc link"));
     rtnl_link_set_name(br.get(), name.c_str());
-    if (int rc = rtnl_link_set_type(br.get(), "bridge"); rc < 0) throw nl_error("create bridge " + name, rc);
+    if (int rc = rtnl_link_set_type(br.get(), "bridge"); rc < 0) throw nl_error("create bridge " + name, rc, &nl);
     rtnl_link_set_mtu(br.get(), net.mtu);
     auto mac = bridge_mac(name);
     NlAddrPtr ll(must(nl_addr_build(AF_LLC, mac.data(), mac.size()), "build MAC"));
     rtnl_link_set_addr(br.get(), ll.get());
     rtnl_link_set_flags(br.get(), IFF_UP);
     int rc = rtnl_link_add(nl.get(), br.get(), NLM_F_CREATE | NLM_F_EXCL);
-    if (rc < 0 && rc != -NLE_EXIST) throw nl_error("create bridge " + name, rc);
+    if (rc < 0 && rc != -NLE_EXIST) throw nl_error("create bridge " + name, rc, &nl);
     res.created = rc == 0;  // on EEXIST another hook created it a moment ago
     info = find_link(nl, name);
     if (!info) throw Error("create bridge " + name, "it vanished right after creation");
@@ -177,8 +193,13 @@ void create_veth(Netlink& nl, const VethSpec& spec) {
   // and opening a veth without its peer fails (ENOTCONN). It is brought up
   // from inside the namespace instead.
   rtnl_link_set_ns_fd(peer.get(), spec.peer_netns_fd);
-  if (int rc = rtnl_link_add(nl.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0)
-    throw nl_error("create veth " + spec.host_name + " (peer " + spec.peer_name + " in the container)", rc);
+  if (int rc = rtnl_link_add(nl.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0) {
+    const std::string what = "create veth " + spec.host_name + " (peer " + spec.peer_name + " in the container)";
+    if (nl.last_errno() == EXFULL)  // br_add_if: every port number is taken
+      throw Error(what, "the bridge has no free port (a Linux bridge holds at most 1023 ports)",
+                  Error::Kind::kNetlink, -rc);
+    throw nl_error(what, rc, &nl);
+  }
 }
 
 void set_hairpin(Netlink& nl, const std::string& port) {
@@ -192,7 +213,7 @@ void set_hairpin(Netlink& nl, const std::string& port) {
   rtnl_link_set_family(change.get(), AF_BRIDGE);
   rtnl_link_bridge_set_flags(change.get(), RTNL_BRIDGE_HAIRPIN_MODE);
   if (int rc = rtnl_link_change(nl.get(), orig.get(), change.get(), 0); rc < 0)
-    throw nl_error("set hairpin mode on " + port, rc);
+    throw nl_error("set hairpin mode on " + port, rc, &nl);
 }
 
 bool delete_link(Netlink& nl, const std::string& name) {
@@ -200,7 +221,7 @@ bool delete_link(Netlink& nl, const std::string& name) {
   rtnl_link_set_name(link.get(), name.c_str());
   int rc = rtnl_link_delete(nl.get(), link.get());
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
-  if (rc < 0) throw nl_error("delete link " + name, rc);
+  if (rc < 0) throw nl_error("delete link " + name, rc, &nl);
   return true;
 }
 
@@ -210,7 +231,7 @@ void set_link_up(Netlink& nl, int index, const std::string& name) {
   LinkPtr change(must(rtnl_link_alloc(), "alloc link"));
   rtnl_link_set_flags(change.get(), IFF_UP);
   if (int rc = rtnl_link_change(nl.get(), orig.get(), change.get(), 0); rc < 0)
-    throw nl_error("bring up " + name, rc);
+    throw nl_error("bring up " + name, rc, &nl);
 }
 
 void add_address(Netlink& nl, int index, const std::string& link_name, const Cidr& cidr) {
@@ -223,7 +244,7 @@ void add_address(Netlink& nl, int index, const std::string& link_name, const Cid
     rtnl_addr_set_broadcast(addr.get(), brd.get());
   }
   if (int rc = rtnl_addr_add(nl.get(), addr.get(), 0); rc < 0)
-    throw nl_error("add address " + cidr.str() + " to " + link_name, rc);
+    throw nl_error("add address " + cidr.str() + " to " + link_name, rc, &nl);
 }
 
 void add_default_route(Netlink& nl, int index, const std::string& link_name, const IpAddress& gateway) {
@@ -241,7 +262,7 @@ void add_default_route(Netlink& nl, int index, const std::string& link_name, con
   rtnl_route_nh_set_gateway(hop, gw.get());
   rtnl_route_add_nexthop(route.get(), hop);  // the route owns the nexthop now
   if (int rc = rtnl_route_add(nl.get(), route.get(), NLM_F_EXCL); rc < 0)
-    throw nl_error("add default route via " + gateway.str() + " on " + link_name, rc);
+    throw nl_error("add default route via " + gateway.str() + " on " + link_name, rc, &nl);
 }
 
 }  // namespace nh

@@ -20,13 +20,17 @@ class Netlink {
  public:
   static Netlink connect();
   nl_sock* get() const noexcept { return sock_.get(); }
+  // The errno of the kernel's last error reply: libnl folds the errnos it does
+  // not know (EXFULL, ENOSPC, ...) into "Unspecific failure", so keep our own.
+  int last_errno() const noexcept { return *last_errno_; }
 
  private:
   struct Free {
     void operator()(nl_sock* s) const noexcept;
   };
-  explicit Netlink(nl_sock* s) : sock_(s) {}
+  explicit Netlink(nl_sock* s) : sock_(s), last_errno_(std::make_unique<int>(0)) {}
   std::unique_ptr<nl_sock, Free> sock_;
+  std::unique_ptr<int> last_errno_;  // stable address for the libnl callback
 };
 
 struct LinkInfo {
