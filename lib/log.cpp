@@ -3,6 +3,7 @@
 #include <syslog.h>
 
 #include <cstdio>
+#include <ctime>
 
 namespace nh {
 
@@ -28,5 +29,22 @@ void log_debug(const std::string& msg) {
 }
 void log_info(const std::string& msg) { emit(LOG_INFO, msg, g_debug); }
 void log_error(const std::string& msg) { emit(LOG_ERR, msg, false); }
+
+namespace {
+long long now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+}  // namespace
+
+StepTimer::StepTimer() : last_ns_(g_debug ? now_ns() : 0) {}
+
+void StepTimer::step(const char* name) {
+  if (!g_debug) return;
+  long long t = now_ns();
+  log_debug(std::string("step ") + name + ": " + std::to_string((t - last_ns_) / 1000) + " us");
+  last_ns_ = t;
+}
 
 }  // namespace nh

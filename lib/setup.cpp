@@ -100,8 +100,9 @@ void create_veth_replacing_orphan(Netlink& host, const VethSpec& spec) {
 void configure_container(const Netns& ns, const Network& net, const Lease& lease) {
   std::optional<Netlink> inside;
   ns.run_inside([&] { inside = Netlink::connect(); });
-  auto lo = find_link(*inside, "lo");
-  if (lo && !(lo->flags & IFF_UP)) set_link_up(*inside, lo->index, "lo");
+  // lo is always ifindex 1 (the kernel's LOOPBACK_IFINDEX) and setting IFF_UP
+  // on an up link changes nothing: no lookup needed.
+  set_link_up(*inside, 1, "lo");
   auto eth = find_link(*inside, net.iface);
   if (!eth) throw Error("configure " + net.iface + " in the container", "the link is missing after creation");
   set_link_up(*inside, eth->index, net.iface);
@@ -118,12 +119,14 @@ SetupResult setup(const Settings& settings, const State& state) {
     throw Error::input(ctx, "the state has no pid (run setup from a prestart or createRuntime hook)");
 
   return wrap(ctx, [&]() -> SetupResult {
+    StepTimer timer;
     auto req_ns = Netns::open_pid(*state.pid);
     if (req_ns.is_current()) {
       log_info("container " + state.id + " shares the hook's network namespace (host network): nothing to do");
       return {SetupOutcome::kHostNetwork, {}};
     }
     ClaimRequest req = make_request(settings, state, req_ns);
+    timer.step("namespace");
 
     Pool pool = Pool::open(settings.state_dir);
     // Idempotence first, without the lock: a container that is already set up
@@ -137,9 +140,11 @@ SetupResult setup(const Settings& settings, const State& state) {
     // The bridge before the lease, so a refused bridge leaves the pool untouched.
     // The bridge itself is shared by every container and is never rolled back.
     BridgeResult bridge = ensure_bridge(host, net);
+    timer.step("bridge");
     if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
 
     Claim claim = pool.claim(net, req);
+    timer.step("lease");
     if (claim.kind == ClaimKind::kExisting) {  // a concurrent run for the same id won
       log_info("container " + state.id + " already has " + claim.lease.address.str() + ": nothing to do");
       return {SetupOutcome::kExisting, claim.lease};
@@ -161,8 +166,10 @@ SetupResult setup(const Settings& settings, const State& state) {
     if (claim.kind == ClaimKind::kAllocated) {
       VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
       create_veth_replacing_orphan(host, spec);
+      timer.step("veth");
       undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
       configure_container(req_ns, net, lease);
+      timer.step("container address and route");
     }
 
     if (!req.ports.empty()) {
@@ -171,8 +178,10 @@ SetupResult setup(const Settings& settings, const State& state) {
       set_hairpin(host, lease.host_veth);
     }
     ensure_sysctl("net/ipv4/ip_forward", "1");
+    timer.step("sysctls");
     if (!mine.empty()) undo.push("remove the port rules of " + state.id, [&] { fw->remove(mine); });
     fw->ensure(rules);
+    timer.step("firewall");
     flush_udp_conntrack(req.ports);
 
     undo.commit();
