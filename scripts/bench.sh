@@ -155,9 +155,15 @@ echo "bench: runc run of a trivial container, without and with the hook" >&2
 make_rootfs "$WORK/rootfs"
 ARGS=true HOOK_ARGS="--bridge nhbench --ip 10.99.0.1/16" make_bundle "$WORK/with" "$WORK/rootfs" "$HOOK"
 NO_HOOKS=1 ARGS=true make_bundle "$WORK/without" "$WORK/rootfs" "$HOOK"
+# The same two hook points running a hook that does nothing but read the
+# state: what runc's hook mechanism costs by itself.
+printf '#!/bin/sh\ncat >/dev/null\n' >"$WORK/noop-hook"
+chmod +x "$WORK/noop-hook"
+ARGS=true make_bundle "$WORK/noop" "$WORK/rootfs" "$WORK/noop-hook"
 for ((i = 0; i < RUNC_SAMPLES; i++)); do
   time_into "$RES/runc-without" -- "$(command -v runc)" run --bundle "$WORK/without" "plain-$i"
   time_into "$RES/runc-with" -- "$(command -v runc)" run --bundle "$WORK/with" "hooked-$i"
+  time_into "$RES/runc-noop" -- "$(command -v runc)" run --bundle "$WORK/noop" "noop-$i"
 done
 
 # ---- report -----------------------------------------------------------------
@@ -192,6 +198,7 @@ for s in "${SIZES[@]}"; do
   row "floor on the bridge, $s on the bridge" "$RES/floor-bridge-$s"
 done
 row "runc run true, no hook" "$RES/runc-without"
+row "runc run true, no-op hook prestart+poststop" "$RES/runc-noop"
 row "runc run true, netns-hook prestart+poststop" "$RES/runc-with"
 
 first=${SIZES[0]}
@@ -213,4 +220,6 @@ echo "| netns-hook setup at $last / at $first | $(ratio "$h_last" "$h_first") | 
 echo "| (kernel alone: floor on the bridge at $last / at $first) | $(ratio "$(median "$RES/floor-bridge-$last")" "$(median "$RES/floor-bridge-$first")") | |"
 echo "| netns-hook setup / floor | $(ratio "$h_first" "$floor") | <= 2 |"
 echo "| runc run with hook / without | $(ratio "$r_with" "$r_without") | <= 1.2 |"
+echo "| (runc run with a no-op hook / without) | $(ratio "$(median "$RES/runc-noop")" "$r_without") | |"
+echo "| (runc run with netns-hook / with a no-op hook) | $(ratio "$r_with" "$(median "$RES/runc-noop")") | |"
 echo "| netns-hook peak RSS | $(awk -v k="$rss" 'BEGIN {printf "%.1f MiB", k/1024}') | < 8 MiB |"
