@@ -77,7 +77,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
         inline_value = true;
       }
       bool known = key == "config" || std::find(keys.begin(), keys.end(), key) != keys.end();
-      if (!known || key == "debug") throw Error::input("unknown option \"" + arg + "\"", "see netns-hook --help");
+      if (!known || key == "debug") throw Error::input("unknown option \"" + printable(arg) + "\"", "see netns-hook --help");
       if (!inline_value) {
         if (i + 1 >= args.size()) throw Error::input("option --" + key, "needs a value");
         value = args[++i];
@@ -89,15 +89,15 @@ Command parse_command_line(const std::vector<std::string>& args) {
       else cmd.flags.emplace_back(key, value);
       continue;
     }
-    if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + arg + "\"", "see netns-hook --help");
-    if (have_command) throw Error::input("unexpected argument \"" + arg + "\"", "only one command is allowed");
+    if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + printable(arg) + "\"", "see netns-hook --help");
+    if (have_command) throw Error::input("unexpected argument \"" + printable(arg) + "\"", "only one command is allowed");
     have_command = true;
     if (arg == "setup") cmd.action = Action::kSetup;
     else if (arg == "teardown") cmd.action = Action::kTeardown;
     else if (arg == "ls") cmd.action = Action::kList;
     else if (arg == "version") cmd.action = Action::kVersion;
     else if (arg == "help") cmd.action = Action::kHelp;
-    else throw Error::input("unknown command \"" + arg + "\"", "expected setup, teardown, ls, version or help");
+    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, version or help");
   }
   if (cmd.json && cmd.action != Action::kList) throw Error::input("option --json", "only applies to ls");
   return cmd;

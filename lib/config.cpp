@@ -16,7 +16,7 @@ namespace nh {
 namespace {
 
 [[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& why) {
-  throw Error::input("invalid --" + key + " \"" + value + "\"", why);
+  throw Error::input("invalid --" + key + " \"" + printable(value) + "\"", why);
 }
 
 unsigned parse_uint(const std::string& key, const std::string& value) {
@@ -55,12 +55,12 @@ const std::vector<std::string>& setting_keys() {
 void validate_ifname(const std::string& name, const std::string& what) {
   if (name.empty()) throw Error::input("invalid " + what + " \"\"", "interface name is empty");
   if (name.size() > 15)
-    throw Error::input("invalid " + what + " \"" + name + "\"", "interface name is longer than 15 characters");
+    throw Error::input("invalid " + what + " \"" + printable(name) + "\"", "interface name is longer than 15 characters");
   if (name == "." || name == "..")
     throw Error::input("invalid " + what + " \"" + name + "\"", "not a valid interface name");
   for (char c : name) {
     if (c == '/' || c == ':' || c == ' ' || (c >= '\t' && c <= '\r') || static_cast<unsigned char>(c) < 0x20)
-      throw Error::input("invalid " + what + " \"" + name + "\"",
+      throw Error::input("invalid " + what + " \"" + printable(name) + "\"",
                          "interface name must not contain '/', ':', whitespace or control characters");
   }
 }
@@ -92,7 +92,7 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
   } else if (key == "debug") {
     s.debug = parse_bool(key, value);
   } else {
-    throw Error::input("unknown setting \"" + key + "\"", "see netns-hook --help");
+    throw Error::input("unknown setting \"" + printable(key) + "\"", "see netns-hook --help");
   }
 }
 

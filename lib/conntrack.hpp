@@ -5,10 +5,12 @@
 
 namespace nh {
 
-// Deletes the conntrack entries of UDP flows to the host ports of `ports`
-// (original direction). A UDP "connection" lives on as long as packets keep
-// coming, so without this a client that kept sending to a port would still be
-// sent to the container that published it before. No-op without UDP ports.
-void flush_udp_conntrack(const std::vector<PortMapping>& ports);
+// Deletes the conntrack entries of UDP flows addressed to this host (one of
+// `local`, or the mapping's own host address) on the published UDP ports. A
+// UDP "connection" lives on as long as packets keep coming, so without this a
+// client that kept sending to a port would still miss the new DNAT. Flows the
+// host itself sends elsewhere (its DNS queries to port 53, say) are left
+// alone. Best effort: a failure is logged, not fatal. No-op without UDP ports.
+void flush_udp_conntrack(const std::vector<PortMapping>& ports, const std::vector<IpAddress>& local);
 
 }  // namespace nh

@@ -1,5 +1,6 @@
 #include "lib/error.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 namespace nh {
@@ -17,6 +18,22 @@ Error Error::from_errno(std::string what, int err) {
 
 Error Error::with_context(const std::string& context) const {
   return Error(context + ": " + what_, why_, kind_, code_);
+}
+
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
 }
 
 void ErrorList::throw_if_any() const {

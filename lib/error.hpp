@@ -7,6 +7,7 @@
 //  - ordinary "not found" is std::optional, not an exception;
 //  - hook/main.cpp is the only catch site: it prints "netns-hook: <what>: <why>".
 #include <string>
+#include <string_view>
 #include <stdexcept>
 #include <vector>
 
@@ -36,6 +37,10 @@ class Error : public std::runtime_error {
   Kind kind_;
   int code_;
 };
+
+// `s` cut to `max` characters with control characters escaped (\x0a): user
+// input quoted in a message must keep the message on one line.
+std::string printable(std::string_view s, std::size_t max = 64);
 
 // Runs f(); an nh::Error escaping it gets `context` prepended.
 template <class F>

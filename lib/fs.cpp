@@ -80,6 +80,8 @@ void write_file_atomic(const UniqueFd& dir, const std::string& name, const std::
     if (::fsync(fd.get()) != 0) throw Error::from_errno("fsync " + tmp, errno);
     if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
       throw Error::from_errno("rename " + tmp + " to " + name, errno);
+    // The rename itself is only durable once the directory is (a no-op on tmpfs).
+    ::fsync(dir.get());
   } catch (...) {
     ::unlinkat(dir.get(), tmp.c_str(), 0);
     throw;

@@ -227,6 +227,10 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
     auto l = load(trim(*addr));
     if (l && std::find(l->containers.begin(), l->containers.end(), req.id) != l->containers.end())
       return {ClaimKind::kExisting, *l};
+    // An empty lease still indexed by this id: its teardown stopped before the
+    // address was freed. The same id is being set up again (its veth name is
+    // reused and replaced), so free that address now rather than lose it.
+    if (l && l->containers.empty()) remove_at(leases_, l->address.str());
     remove_at(ids_, req.id);  // stale index left by a killed run
   }
 
@@ -275,12 +279,13 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   l.iface = net.iface;
   l.created = static_cast<std::int64_t>(std::time(nullptr));
 
-  // Port index entries first (a stale one only refuses a port, never doubles
-  // one), then the lease file, the truth the other indexes point at.
-  publish(l, req.id, req.ports);
-  store(l);
+  // Indexes first, the lease file last: a run killed in between leaves
+  // indexes that point at no lease, which every reader treats as stale, and
+  // never a lease that nothing indexes (an address lost for good).
   write_file_atomic(ids_, req.id, addr.str());
   write_file_atomic(netns_, nskey, addr.str());
+  publish(l, req.id, req.ports);
+  store(l);
   if (!req.requested) write_file_atomic(next_, net.bridge, addr.str());
   return {ClaimKind::kAllocated, l};
 }
@@ -288,17 +293,23 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
 void Pool::undo_claim(const Claim& c, const std::string& id) {
   if (c.kind == ClaimKind::kExisting) return;
   auto held = lock();
-  remove_at(ids_, id);
   auto l = load(c.lease.address.str());
-  if (!l) return;
-  l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
-  unpublish(*l, id);
-  if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
-    store(*l);
+  if (!l) {
+    remove_at(ids_, id);
     return;
   }
-  remove_at(netns_, netns_key(l->netns_dev, l->netns_inode));
+  l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
+  if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
+    unpublish(*l, id);
+    store(*l);
+    remove_at(ids_, id);
+    return;
+  }
+  // The lease file first (it is the truth), then what pointed at it.
   remove_at(leases_, l->address.str());
+  unpublish(*l, id);
+  remove_at(ids_, id);
+  remove_at(netns_, netns_key(l->netns_dev, l->netns_inode));
 }
 
 Drop Pool::drop(const std::string& id) {
@@ -339,8 +350,8 @@ void Pool::forget(const Lease& l, const std::string& id) {
   auto held = lock();
   auto cur = load(l.address.str());
   if (cur && !cur->containers.empty()) return;  // taken again meanwhile: not ours to free
-  if (auto idx = read_file_at(ids_, id); idx && trim(*idx) == l.address.str()) remove_at(ids_, id);
   remove_at(leases_, l.address.str());
+  if (auto idx = read_file_at(ids_, id); idx && trim(*idx) == l.address.str()) remove_at(ids_, id);
 }
 
 std::optional<Lease> Pool::find(const std::string& id) {

@@ -12,22 +12,6 @@ constexpr const char* kWhat = "parse container state";
 
 [[noreturn]] void bad(const std::string& why) { throw Error::input(kWhat, why); }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
 }  // namespace
 
 void validate_container_id(std::string_view id) {

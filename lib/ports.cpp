@@ -30,7 +30,7 @@ struct Range {
 
 class ItemError {
  public:
-  explicit ItemError(std::string_view item) : item_(item.substr(0, 80)) {}
+  explicit ItemError(std::string_view item) : item_(printable(item, 80)) {}
   [[noreturn]] void operator()(const std::string& why) const {
     throw Error::input(std::string("invalid annotation ") + kAnnotationPorts + " item \"" + item_ + "\"", why);
   }
@@ -43,7 +43,7 @@ unsigned parse_port(std::string_view s, const ItemError& bad) {
   unsigned v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-    bad("\"" + std::string(s.substr(0, 16)) + (s.size() > 16 ? "..." : "") + "\" is not a port number");
+    bad("\"" + printable(s, 16) + "\" is not a port number");
   if (v < 1 || v > 65535) bad("port " + std::to_string(v) + " is outside 1-65535");
   return v;
 }
@@ -85,14 +85,14 @@ std::vector<PortMapping> parse_ports(std::string_view annotation) {
     if (auto slash = item.rfind('/'); slash != std::string_view::npos) {
       protocol = std::string(item.substr(slash + 1));
       if (protocol != "tcp" && protocol != "udp" && protocol != "sctp")
-        bad("unknown protocol \"" + protocol + "\" (expected tcp, udp or sctp)");
+        bad("unknown protocol \"" + printable(protocol, 16) + "\" (expected tcp, udp or sctp)");
       item = item.substr(0, slash);
     }
     auto parts = split(item, ':');
     std::optional<IpAddress> host_ip;
     if (parts.size() == 3) {
       auto ip = IpAddress::parse(parts[0]);
-      if (!ip) bad("\"" + std::string(parts[0]) + "\" is not an IPv4 address");
+      if (!ip) bad("\"" + printable(parts[0], 40) + "\" is not an IPv4 address");
       if (!ip->is_v4()) bad("IPv6 host addresses are not supported yet");
       if (*ip != IpAddress::v4(0)) host_ip = ip;
       parts.erase(parts.begin());

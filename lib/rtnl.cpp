@@ -136,11 +136,27 @@ std::vector<Cidr> link_addresses(Netlink& nl, int index, int family) {
   return ctx.out;
 }
 
-BridgeResult ensure_bridge(Netlink& nl, const Network& net) {
+BridgeCheck check_bridge(Netlink& nl, const Network& net) {
+  const std::string& name = net.bridge;
+  BridgeCheck c;
+  c.link = find_link(nl, name);
+  if (!c.link) return c;
+  if (c.link->kind != "bridge")
+    throw Error::input("use bridge " + name, "a link of that name exists and is a " +
+                                                 (c.link->kind.empty() ? std::string("device") : c.link->kind) +
+                                                 ", not a bridge");
+  auto addrs = link_addresses(nl, c.link->index, net.gateway.address().family());
+  for (const auto& a : addrs) c.has_gateway = c.has_gateway || a == net.gateway;
+  if (!c.has_gateway && !addrs.empty())
+    throw Error::input("use bridge " + name, "it has address " + addrs.front().str() + ", not the configured " +
+                                                 net.gateway.str() + " (use --bridge or --ip to pick another)");
+  return c;
+}
+
+BridgeResult ensure_bridge(Netlink& nl, const Network& net, BridgeCheck check) {
   const std::string& name = net.bridge;
   BridgeResult res;
-  auto info = find_link(nl, name);
-  if (!info) {
+  if (!check.link) {
     LinkPtr br(must(rtnl_link_alloc(), "alloc link"));
     rtnl_link_set_name(br.get(), name.c_str());
     if (int rc = rtnl_link_set_type(br.get(), "bridge"); rc < 0) throw nl_error("create bridge " + name, rc, &nl);
@@ -151,28 +167,18 @@ BridgeResult ensure_bridge(Netlink& nl, const Network& net) {
     rtnl_link_set_flags(br.get(), IFF_UP);
     int rc = rtnl_link_add(nl.get(), br.get(), NLM_F_CREATE | NLM_F_EXCL);
     if (rc < 0 && rc != -NLE_EXIST) throw nl_error("create bridge " + name, rc, &nl);
-    res.created = rc == 0;  // on EEXIST another hook created it a moment ago
-    info = find_link(nl, name);
-    if (!info) throw Error("create bridge " + name, "it vanished right after creation");
+    res.created = rc == 0;
+    // On EEXIST another hook created it a moment ago: check what it made.
+    check = res.created ? BridgeCheck{find_link(nl, name), false} : check_bridge(nl, net);
+    if (!check.link) throw Error("create bridge " + name, "it vanished right after creation");
   }
-  if (info->kind != "bridge")
-    throw Error::input("use bridge " + name, "a link of that name exists and is a " +
-                                                 (info->kind.empty() ? std::string("device") : info->kind) +
-                                                 ", not a bridge");
-  res.index = info->index;
-
-  auto addrs = link_addresses(nl, info->index, net.gateway.address().family());
-  bool has_gateway = false;
-  for (const auto& a : addrs) has_gateway = has_gateway || a == net.gateway;
-  if (!has_gateway && !addrs.empty())
-    throw Error::input("use bridge " + name, "it has address " + addrs.front().str() + ", not the configured " +
-                                                 net.gateway.str() + " (use --bridge or --ip to pick another)");
-  // Checked first, changed after: a refused bridge is left exactly as it was.
-  if (!res.created && info->mtu != net.mtu) set_mtu(nl, info->index, name, net.mtu);
-  if (!(info->flags & IFF_UP)) set_link_up(nl, info->index, name);
-  if (!has_gateway) {
+  const LinkInfo& info = *check.link;
+  res.index = info.index;
+  if (!res.created && info.mtu != net.mtu) set_mtu(nl, info.index, name, net.mtu);
+  if (!(info.flags & IFF_UP)) set_link_up(nl, info.index, name);
+  if (!check.has_gateway) {
     try {
-      add_address(nl, info->index, name, net.gateway);
+      add_address(nl, info.index, name, net.gateway);
     } catch (const Error& e) {
       if (e.code() != NLE_EXIST) throw;  // a concurrent hook added it first
     }

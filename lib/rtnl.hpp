@@ -44,13 +44,22 @@ struct LinkInfo {
 // One RTM_GETLINK by name (no dump): nullopt when there is no such link.
 std::optional<LinkInfo> find_link(Netlink& nl, const std::string& name);
 
+struct BridgeCheck {
+  std::optional<LinkInfo> link;  // nullopt: no link of that name yet
+  bool has_gateway = false;
+};
+// Read-only: whether the bridge exists, and whether it can be used. Throws an
+// Error naming both when a link of that name is not a bridge or carries
+// another address, before anything was changed.
+BridgeCheck check_bridge(Netlink& nl, const Network& net);
+
 struct BridgeResult {
   int index = 0;
   bool created = false;  // by this call (another hook may have won the race)
 };
-// Creates the bridge (pinned MAC, MTU, up, gateway address) or checks the existing
-// one: it must be a bridge and carry the gateway address, else an Error naming both.
-BridgeResult ensure_bridge(Netlink& nl, const Network& net);
+// Creates the bridge (pinned MAC, MTU, up, gateway address) or brings the
+// checked one in line (MTU, up, gateway address).
+BridgeResult ensure_bridge(Netlink& nl, const Network& net, BridgeCheck check);
 
 struct VethSpec {
   std::string host_name;

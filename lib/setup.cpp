@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <netlink/errno.h>
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -57,7 +58,7 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
   req.host_veth = host_veth_name(state.id);
   if (auto text = annotation(state, kAnnotationIp)) {
     auto a = IpAddress::parse(*text);
-    if (!a) throw Error::input("invalid annotation " + std::string(kAnnotationIp) + " \"" + text->substr(0, 64) + "\"",
+    if (!a) throw Error::input("invalid annotation " + std::string(kAnnotationIp) + " \"" + printable(*text) + "\"",
                                "not an IP address");
     req.requested = *a;
     req.requested_source = std::string("annotation ") + kAnnotationIp;
@@ -66,8 +67,22 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
     req.requested_source = "--static-ip";
   }
   if (req.requested) validate_requested_address(settings.network, *req.requested, req.requested_source);
-  if (auto text = annotation(state, kAnnotationPorts); text && !text->empty()) req.ports = parse_ports(*text);
+  if (auto text = annotation(state, kAnnotationPorts); text && !text->empty()) {
+    req.ports = parse_ports(*text);
+    if (settings.firewall == "none")
+      throw Error::input(std::string("annotation ") + kAnnotationPorts,
+                         "publishing ports needs a firewall backend (--firewall none is set)");
+  }
   return req;
+}
+
+// The host's IPv4 addresses, when UDP ports need their conntrack entries flushed.
+std::vector<IpAddress> local_addresses(Netlink& host, const std::vector<PortMapping>& ports) {
+  std::vector<IpAddress> out;
+  bool udp = std::any_of(ports.begin(), ports.end(), [](const PortMapping& p) { return p.protocol == "udp"; });
+  if (udp)
+    for (const auto& c : link_addresses(host, 0, AF_INET)) out.push_back(c.address());
+  return out;
 }
 
 // A port published on a specific host address needs that address to be local.
@@ -132,17 +147,20 @@ SetupResult setup(const Settings& settings, const State& state) {
     // Idempotence first, without the lock: a container that is already set up
     // must not fail because of anything else.
     if (auto mine = pool.find(state.id)) {
-      log_info("container " + state.id + " already has " + mine->address.str() + ": nothing to do");
-      return {SetupOutcome::kExisting, *mine};
+      if (mine->netns_dev == req.netns_dev && mine->netns_inode == req.netns_inode) {
+        log_info("container " + state.id + " already has " + mine->address.str() + ": nothing to do");
+        return {SetupOutcome::kExisting, *mine};
+      }
+      // A lease for this id on another namespace: the container was restarted
+      // and its poststop never ran. Finish that teardown first.
+      log_info("container " + state.id + " has a lease from an earlier run; releasing it");
+      teardown(settings, state);
     }
     Netlink host = Netlink::connect();
     check_host_addresses(host, req.ports);
-    // The bridge before the lease, so a refused bridge leaves the pool untouched.
-    // The bridge itself is shared by every container and is never rolled back.
-    BridgeResult bridge = ensure_bridge(host, net);
-    timer.step("bridge");
-    if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
-
+    // Everything that can refuse the request is checked before anything
+    // changes: the bridge (read-only here), then the pool (one locked step).
+    BridgeCheck bridge_check = check_bridge(host, net);
     Claim claim = pool.claim(net, req);
     timer.step("lease");
     if (claim.kind == ClaimKind::kExisting) {  // a concurrent run for the same id won
@@ -163,6 +181,11 @@ SetupResult setup(const Settings& settings, const State& state) {
     UndoStack undo;
     undo.push("release " + lease.address.str(), [&] { pool.undo_claim(claim, state.id); });
 
+    // The bridge is shared by every container and is never rolled back.
+    BridgeResult bridge = ensure_bridge(host, net, bridge_check);
+    timer.step("bridge");
+    if (bridge.created) log_info("created bridge " + net.bridge + " " + net.gateway.str());
+
     if (claim.kind == ClaimKind::kAllocated) {
       VethSpec spec{lease.host_veth, bridge.index, net.iface, req_ns.fd(), net.mtu};
       create_veth_replacing_orphan(host, spec);
@@ -172,17 +195,18 @@ SetupResult setup(const Settings& settings, const State& state) {
       timer.step("container address and route");
     }
 
-    if (!req.ports.empty()) {
-      // So 127.0.0.1 may be DNAT'd out of the bridge (guarded by an INPUT rule).
-      ensure_sysctl("net/ipv4/conf/" + net.bridge + "/route_localnet", "1");
-      set_hairpin(host, lease.host_veth);
-    }
+    if (!req.ports.empty()) set_hairpin(host, lease.host_veth);
     ensure_sysctl("net/ipv4/ip_forward", "1");
     timer.step("sysctls");
     if (!mine.empty()) undo.push("remove the port rules of " + state.id, [&] { fw->remove(mine); });
     fw->ensure(rules);
     timer.step("firewall");
-    flush_udp_conntrack(req.ports);
+    if (!req.ports.empty()) {
+      // So 127.0.0.1 may be DNAT'd out of the bridge; only now that the INPUT
+      // guard against CVE-2020-8558 is in place.
+      ensure_sysctl("net/ipv4/conf/" + net.bridge + "/route_localnet", "1");
+      flush_udp_conntrack(req.ports, local_addresses(host, req.ports));
+    }
 
     undo.commit();
     if (claim.kind == ClaimKind::kJoined) {

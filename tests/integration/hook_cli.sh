@@ -69,6 +69,8 @@ rejects "annotation that is not a string" "{\"id\":\"x\",\"status\":\"creating\"
 rejects "netns-hook.ip that is not an address" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"banana\"}}" "not an IP address"
 rejects "netns-hook.ip outside the subnet" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"10.0.0.5\"}}" "not inside the subnet"
 rejects "netns-hook.ip equal to the gateway" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"172.19.0.1\"}}" "gateway"
+rejects "netns-hook.ports with a newline stays one line" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ports\":\"80:80/tc\\np\"}}" 'unknown protocol "tc\x0ap"'
+rejects "ports with --firewall none" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ports\":\"8080:80\"}}" "needs a firewall backend" --firewall none
 BIG=$(head -c 1100000 /dev/zero | tr '\0' ' ')
 rejects "input over 1 MiB" "{\"id\":\"x\",$BIG\"status\":\"creating\"}" "larger than"
 GOOD="{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P}"
@@ -114,6 +116,7 @@ check "a flag wins over the config file" bash -c "'$HOOK' --config '$WORK/conf.j
 check "ls shows o1 with its namespace alive" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*10.77.0.50/24.*alive'"
 new_netns_process; P4=$NEWPID
 rejects "a bridge that exists with another address" "{\"id\":\"o2\",\"status\":\"creating\",\"pid\":$P4}" "has address 10.77.0.1/24, not the configured 10.88.0.1/24" --bridge br-test --ip 10.88.0.1/24 --state-dir "$WORK/state"
+rejects "a taken address with another --mtu leaves the bridge's MTU alone" "{\"id\":\"o3\",\"status\":\"creating\",\"pid\":$P4}" "already leased to o1" --config "$WORK/conf.json" --mtu 1300 --static-ip 10.77.0.50
 kill "$P3"; wait "$P3" 2>/dev/null
 check "ls shows o1's namespace gone after its process died" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*gone'"
 check "teardown after the namespace died" bash -c "echo '{\"id\":\"o1\",\"status\":\"stopped\"}' | '$HOOK' --config '$WORK/conf.json'"
@@ -121,6 +124,24 @@ check "o1's lease is gone" test ! -e "$WORK/state/leases/10.77.0.50"
 
 EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
 check "config-examples/netns-hook.json is a valid config" "$HOOK" --config "$EXAMPLES/netns-hook.json" ls
+
+echo "# a restarted container whose poststop never ran"
+new_netns_process; Q1=$NEWPID; new_netns_process; Q2=$NEWPID
+check "q1 set up in its first namespace" bash -c "echo '{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q1}' | '$HOOK'"
+check "q1 set up again in a new namespace (no teardown in between)" bash -c "echo '{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q2}' | '$HOOK'"
+check "the new namespace has eth0 with an address" bash -c "nsenter -t $Q2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
+check "the old namespace lost its veth" bash -c "! nsenter -t $Q1 -n ip link show eth0 >/dev/null 2>&1"
+expect_eq "q1 holds one lease" 1 "$(grep -l '"q1"' "$STATE_DIR"/leases/* 2>/dev/null | wc -l)"
+check "q1 torn down" bash -c "echo '{\"id\":\"q1\",\"status\":\"stopped\"}' | '$HOOK'"
+
+echo "# a teardown that cannot remove the port rules keeps the lease for a retry"
+new_netns_process; W1=$NEWPID
+check "w1 set up publishing 7070" bash -c "echo '{\"id\":\"w1\",\"status\":\"creating\",\"pid\":$W1,\"annotations\":{\"netns-hook.ports\":\"7070:80\"}}' | '$HOOK'"
+check "teardown fails while the firewall lock is unusable" bash -c "! echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | XTABLES_LOCKFILE=/nonexistent/dir/lock '$HOOK'"
+check "w1's lease is still there" test -e "$STATE_DIR/ids/w1"
+check "the retry succeeds" bash -c "echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | '$HOOK'"
+expect_eq "w1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:w1')"
+check "w1's lease is gone" test ! -e "$STATE_DIR/ids/w1"
 
 echo "# the hook's own namespace is never configured"
 VETHS=$(veth_count)

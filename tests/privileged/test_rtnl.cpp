@@ -49,7 +49,7 @@ TEST_CASE("ensure_bridge creates a configured bridge, then is idempotent", "[rtn
   LinkCleanup cleanup{{net.bridge}};
   auto nl = nh::Netlink::connect();
 
-  auto res = nh::ensure_bridge(nl, net);
+  auto res = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   CHECK(res.created);
   auto info = nh::find_link(nl, net.bridge);
   REQUIRE(info.has_value());
@@ -71,7 +71,7 @@ TEST_CASE("ensure_bridge creates a configured bridge, then is idempotent", "[rtn
   CHECK(addr[0]["addr_info"][0]["prefixlen"] == 24);
   CHECK(addr[0]["addr_info"][0]["broadcast"] == "10.77.0.255");
 
-  auto again = nh::ensure_bridge(nl, net);
+  auto again = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   CHECK_FALSE(again.created);
   CHECK(again.index == res.index);
   CHECK(nh::link_addresses(nl, res.index, AF_INET).size() == 1);
@@ -83,7 +83,7 @@ TEST_CASE("ensure_bridge repairs MTU, state and a missing address", "[rtnl]") {
   LinkCleanup cleanup{{net.bridge}};
   REQUIRE(run("ip link add " + net.bridge + " mtu 1300 type bridge").status == 0);
   auto nl = nh::Netlink::connect();
-  auto res = nh::ensure_bridge(nl, net);
+  auto res = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   CHECK_FALSE(res.created);
   auto info = nh::find_link(nl, net.bridge);
   REQUIRE(info.has_value());
@@ -99,7 +99,7 @@ TEST_CASE("ensure_bridge refuses a bridge with another address", "[rtnl]") {
   REQUIRE(run("ip link add " + net.bridge + " type bridge").status == 0);
   REQUIRE(run("ip addr add 10.78.0.5/24 dev " + net.bridge).status == 0);
   auto nl = nh::Netlink::connect();
-  CHECK_THROWS_WITH(nh::ensure_bridge(nl, net), Catch::Contains(net.bridge) && Catch::Contains("10.78.0.5/24") &&
+  CHECK_THROWS_WITH(nh::ensure_bridge(nl, net, nh::check_bridge(nl, net)), Catch::Contains(net.bridge) && Catch::Contains("10.78.0.5/24") &&
                                                     Catch::Contains("10.77.0.1/24"));
   // It was left exactly as it was: one address, down, MTU untouched.
   auto info = nh::find_link(nl, net.bridge);
@@ -118,7 +118,7 @@ TEST_CASE("ensure_bridge refuses a link of that name that is not a bridge", "[rt
               " type veth peer name " + net.bridge + "p")
               .status == 0);
   auto nl = nh::Netlink::connect();
-  CHECK_THROWS_WITH(nh::ensure_bridge(nl, net), Catch::Contains(net.bridge) && Catch::Contains("not a bridge"));
+  CHECK_THROWS_WITH(nh::ensure_bridge(nl, net, nh::check_bridge(nl, net)), Catch::Contains(net.bridge) && Catch::Contains("not a bridge"));
   auto info = nh::find_link(nl, net.bridge);
   REQUIRE(info.has_value());
   CHECK(info->kind != "bridge");
@@ -142,7 +142,7 @@ TEST_CASE("create_veth puts the host end on the bridge and the peer in the conta
   LinkCleanup cleanup{{host_end, net.bridge}};
   nh_test::ContainerNetns ctr;
   auto nl = nh::Netlink::connect();
-  auto br = nh::ensure_bridge(nl, net);
+  auto br = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   auto ns = nh::Netns::open_pid(ctr.pid());
   CHECK_FALSE(ns.is_current());
 
@@ -186,7 +186,7 @@ TEST_CASE("address, link state and default route inside a namespace", "[rtnl]") 
   LinkCleanup cleanup{{host_end, net.bridge}};
   nh_test::ContainerNetns ctr;
   auto nl = nh::Netlink::connect();
-  auto br = nh::ensure_bridge(nl, net);
+  auto br = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   auto ns = nh::Netns::open_pid(ctr.pid());
   nh::create_veth(nl, {host_end, br.index, "eth0", ns.fd(), 1400});
 
@@ -228,7 +228,7 @@ TEST_CASE("set_hairpin turns hairpin mode on for a bridge port, touching nothing
   const std::string port = nh_test::unique_name("nhv");
   LinkCleanup cleanup{{port, net.bridge}};
   auto nl = nh::Netlink::connect();
-  auto br = nh::ensure_bridge(nl, net);
+  auto br = nh::ensure_bridge(nl, net, nh::check_bridge(nl, net));
   REQUIRE(run("ip link add " + port + " type veth peer name " + port + "p").status == 0);
   REQUIRE(run("ip link set " + port + " master " + net.bridge).status == 0);
 

@@ -184,8 +184,8 @@ TEST_CASE("parse_ports limits the number of ports and the annotation's length", 
 TEST_CASE("a long bad item is quoted cut short", "[ports]") {
   std::string item;
   for (int i = 0; i < 100; ++i) item += "1:";
-  item += "1";  // 201 characters, far too many colons
-  CHECK_THROWS_WITH(nh::parse_ports(item), Catch::Contains("item \"" + item.substr(0, 80) + "\"") &&
+  item += "1";  // 201 characters, far too many colons: quoted as its first 80 and "..."
+  CHECK_THROWS_WITH(nh::parse_ports(item), Catch::Contains("item \"" + item.substr(0, 80) + "...\"") &&
                                                !Catch::Contains(item.substr(0, 81)));
 }
 
