@@ -283,11 +283,15 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   // indexes that point at no lease, which every reader treats as stale, and
   // never a lease that nothing indexes (an address lost for good).
   write_file_atomic(ids_, req.id, addr.str());
-  write_file_atomic(netns_, nskey, addr.str());
   publish(l, req.id, req.ports);
   store(l);
   if (!req.requested) write_file_atomic(next_, net.bridge, addr.str());
   return {ClaimKind::kAllocated, l};
+}
+
+void Pool::activate(const Lease& l) {
+  auto held = lock();
+  write_file_atomic(netns_, netns_key(l.netns_dev, l.netns_inode), l.address.str());
 }
 
 void Pool::undo_claim(const Claim& c, const std::string& id) {

@@ -88,6 +88,10 @@ class Pool {
 
   // One locked step: the existing lease, a join, or a new allocation.
   Claim claim(const Network& net, const ClaimRequest& req);
+  // Makes a kAllocated lease joinable by other containers of its namespace;
+  // called once its network is built, so nobody joins a lease whose setup
+  // may still fail and be rolled back.
+  void activate(const Lease& l);
   // Undoes a kAllocated claim (setup rollback) or a kJoined one.
   void undo_claim(const Claim& c, const std::string& id);
   // Teardown, first half: removes `id`. On kLast the lease stays (with no

@@ -193,6 +193,7 @@ SetupResult setup(const Settings& settings, const State& state) {
       undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
       configure_container(req_ns, net, lease);
       timer.step("container address and route");
+      pool.activate(lease);
     }
 
     if (!req.ports.empty()) set_hairpin(host, lease.host_veth);

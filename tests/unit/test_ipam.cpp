@@ -114,6 +114,7 @@ TEST_CASE("a second container in a live namespace joins its lease", "[ipam]") {
   auto pool = nh::Pool::open(dir.path());
 
   auto a = pool.claim(network(), live("pod-a"));
+  pool.activate(a.lease);
   REQUIRE(a.kind == ClaimKind::kAllocated);
   auto b = pool.claim(network(), live("pod-b"));
   CHECK(b.kind == ClaimKind::kJoined);
@@ -148,11 +149,23 @@ TEST_CASE("a second container in a live namespace joins its lease", "[ipam]") {
   }
 }
 
+TEST_CASE("a lease is joinable only once activated (its network built)", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto a = pool.claim(network(), live("pod-a"));
+  REQUIRE(a.kind == ClaimKind::kAllocated);
+  // pod-a's setup is still running and may yet be rolled back: no join.
+  auto b = pool.claim(network(), live("pod-b"));
+  CHECK(b.kind == ClaimKind::kAllocated);
+  CHECK(b.lease.address != a.lease.address);
+}
+
 TEST_CASE("a namespace whose lease holder is dead is not joined", "[ipam]") {
   nh_test::TempDir dir;
   auto pool = nh::Pool::open(dir.path());
   // Same dev/inode, but the lease's pid 0 is never alive: the inode was recycled.
   auto a = pool.claim(network(), request("old", 4026531999u));
+  pool.activate(a.lease);
   auto b = pool.claim(network(), request("new", 4026531999u));
   CHECK(b.kind == ClaimKind::kAllocated);
   CHECK(b.lease.address != a.lease.address);
@@ -194,7 +207,7 @@ TEST_CASE("a container joining a namespace cannot ask for another address", "[ip
   auto pool = nh::Pool::open(dir.path());
   auto first = request("a");
   live_namespace(first);
-  pool.claim(network(), first);
+  pool.activate(pool.claim(network(), first).lease);
   auto second = static_request("b", "172.19.0.77");
   live_namespace(second);
   CHECK_THROWS_WITH(pool.claim(network(), second), Catch::Contains("joins the network namespace of a"));

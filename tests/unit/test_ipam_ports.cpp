@@ -141,6 +141,7 @@ TEST_CASE("a container joining a live namespace publishes ports of its own", "[i
   nh_test::TempDir dir;
   auto pool = nh::Pool::open(dir.path());
   auto a = pool.claim(network(), publishing(live("pod-a"), "8080:80"));
+  pool.activate(a.lease);
   REQUIRE(a.kind == ClaimKind::kAllocated);
   auto b = pool.claim(network(), publishing(live("pod-b"), "9090:90/udp"));
   REQUIRE(b.kind == ClaimKind::kJoined);
