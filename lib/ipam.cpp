@@ -29,12 +29,21 @@ IpAddress must_parse(const std::string& text, const std::string& what) {
 
 // True when /proc/PID/ns/net is still the namespace the lease was made for:
 // catches both a dead process and a recycled pid.
-bool lease_namespace_alive(const Lease& l) {
-  if (l.pid <= 0) return false;
+// Any member will do: the one that set the namespace up may be gone while a
+// container that joined it keeps it alive.
+bool pid_in_namespace(int pid, const Lease& l) {
+  if (pid <= 0) return false;
   struct stat st {};
-  std::string p = "/proc/" + std::to_string(l.pid) + "/ns/net";
+  std::string p = "/proc/" + std::to_string(pid) + "/ns/net";
   if (::stat(p.c_str(), &st) != 0) return false;
   return st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
+}
+
+bool lease_namespace_alive(const Lease& l) {
+  if (pid_in_namespace(l.pid, l)) return true;
+  for (const auto& [id, pid] : l.pids)
+    if (pid_in_namespace(pid, l)) return true;
+  return false;
 }
 
 }  // namespace
@@ -51,6 +60,7 @@ std::string lease_to_json(const Lease& l) {
   auto ports = nlohmann::json::array();
   for (const auto& p : l.ports) ports.push_back({{"id", p.id}, {"mapping", p.mapping.str()}});
   j["ports"] = ports;
+  j["pids"] = l.pids;
   return j.dump() + "\n";
 }
 
@@ -70,6 +80,7 @@ Lease lease_from_json(const std::string& text, const std::string& name) {
     l.host_veth = j.at("host_veth").get<std::string>();
     l.iface = j.value("iface", "eth0");
     l.created = j.value("created", std::int64_t{0});
+    l.pids = j.value("pids", std::map<std::string, int>{});
     for (const auto& p : j.value("ports", nlohmann::json::array())) {
       auto parsed = wrap(what, [&] { return parse_ports(p.at("mapping").get<std::string>()); });
       if (parsed.size() != 1) throw Error::input(what, "corrupt port entry");
@@ -245,6 +256,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
                                ", which already has " + l->address.str());
       check_ports_free(req.ports);
       l->containers.push_back(req.id);
+      l->pids[req.id] = req.pid;
       publish(*l, req.id, req.ports);
       store(*l);
       write_file_atomic(ids_, req.id, l->address.str());
@@ -273,6 +285,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   l.bridge = net.bridge;
   l.containers = {req.id};
   l.pid = req.pid;
+  l.pids[req.id] = req.pid;
   l.netns_dev = req.netns_dev;
   l.netns_inode = req.netns_inode;
   l.host_veth = req.host_veth;
@@ -303,6 +316,7 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
     return;
   }
   l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
+  l->pids.erase(id);
   if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
     unpublish(*l, id);
     store(*l);
@@ -335,6 +349,7 @@ Drop Pool::drop(const std::string& id) {
     return {DropKind::kUnknown, {}};
   }
   cs.erase(it);
+  l->pids.erase(id);
   unpublish(*l, id);
   if (!cs.empty()) {
     store(*l);

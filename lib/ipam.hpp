@@ -12,6 +12,7 @@
 // One file per lease keeps a setup's cost flat in the number of containers:
 // nothing reads or rewrites the whole pool.
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,7 +37,8 @@ struct Lease {
   IpAddress gateway;
   std::string bridge;
   std::vector<std::string> containers;  // ids sharing this namespace; first = the one that set it up
-  int pid = 0;
+  int pid = 0;                       // of the container that set the namespace up
+  std::map<std::string, int> pids;   // of every container on the lease, by id
   std::uint64_t netns_dev = 0;
   std::uint64_t netns_inode = 0;
   std::string host_veth;
@@ -52,7 +54,8 @@ Lease lease_from_json(const std::string& text, const std::string& name);
 
 struct ClaimRequest {
   std::string id;
-  int pid = 0;
+  int pid = 0;                       // of the container that set the namespace up
+  std::map<std::string, int> pids;   // of every container on the lease, by id
   std::uint64_t netns_dev = 0;
   std::uint64_t netns_inode = 0;
   std::string host_veth;

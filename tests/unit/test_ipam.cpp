@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -331,3 +333,27 @@ TEST_CASE("a corrupt lease file gives an Error naming the file", "[ipam]") {
   CHECK_THROWS_WITH(pool.claim(network(), request("a")), Catch::Contains(file));
 }
 
+
+TEST_CASE("a namespace stays joinable through any container still in it", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  // A child process in this namespace plays the container that set it up.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  auto a = live("pod-a");
+  a.pid = child;
+  auto claimed = pool.claim(network(), a);
+  pool.activate(claimed.lease);
+  REQUIRE(pool.claim(network(), live("pod-b")).kind == ClaimKind::kJoined);
+  // pod-a leaves and its process is gone; pod-b (this process) keeps the namespace.
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  REQUIRE(pool.drop("pod-a").kind == DropKind::kStillShared);
+  auto c = pool.claim(network(), live("pod-c"));
+  CHECK(c.kind == ClaimKind::kJoined);
+  CHECK(c.lease.address == claimed.lease.address);
+}
