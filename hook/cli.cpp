@@ -18,7 +18,9 @@ Commands:
                 "stopped" tears down
   setup         set up, whatever the status says
   teardown      tear down (by container id; no pid needed)
-  ls [--json]   list leases: container, pid, address, host veth, namespace alive
+  ls [--json]   list leases: container, pid, address, host veth, namespace alive, ports
+  restore       re-install the firewall rules of every lease (after a firewall
+                reload wiped them); adds only what is missing
   version       print the version
   help          print this help
 
@@ -95,9 +97,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
     if (arg == "setup") cmd.action = Action::kSetup;
     else if (arg == "teardown") cmd.action = Action::kTeardown;
     else if (arg == "ls") cmd.action = Action::kList;
+    else if (arg == "restore") cmd.action = Action::kRestore;
     else if (arg == "version") cmd.action = Action::kVersion;
     else if (arg == "help") cmd.action = Action::kHelp;
-    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, version or help");
+    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, restore, version or help");
   }
   if (cmd.json && cmd.action != Action::kList) throw Error::input("option --json", "only applies to ls");
   return cmd;

@@ -8,7 +8,7 @@
 
 namespace nh {
 
-enum class Action { kAuto, kSetup, kTeardown, kList, kHelp, kVersion };
+enum class Action { kAuto, kSetup, kTeardown, kList, kRestore, kHelp, kVersion };
 
 struct Command {
   Action action = Action::kAuto;

@@ -32,6 +32,10 @@ int run(const std::vector<std::string>& args) {
     nh::list_leases(settings, cmd.json, std::cout);
     return 0;
   }
+  if (cmd.action == nh::Action::kRestore) {
+    nh::restore(settings, std::cout);
+    return 0;
+  }
 
   std::string input = nh::read_all_limited(STDIN_FILENO, nh::kMaxStateBytes, "read container state from stdin");
   nh::State state = nh::parse_state(input);

@@ -9,7 +9,7 @@ namespace {
 // For hosts that manage their firewall elsewhere.
 class NoFirewall final : public Firewall {
  public:
-  void ensure(const std::vector<Rule>&) override {}
+  std::size_t ensure(const std::vector<Rule>&) override { return 0; }
   void remove(const std::vector<Rule>&) override {}
 };
 

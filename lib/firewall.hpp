@@ -61,8 +61,8 @@ class Firewall {
  public:
   virtual ~Firewall() = default;
   // Installs the rules that are missing (creating user chains they need);
-  // commits nothing when none are.
-  virtual void ensure(const std::vector<Rule>& rules) = 0;
+  // commits nothing when none are. Returns how many it added.
+  virtual std::size_t ensure(const std::vector<Rule>& rules) = 0;
   // Removes the rules that are present; tolerates missing ones.
   virtual void remove(const std::vector<Rule>& rules) = 0;
 };

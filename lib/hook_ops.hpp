@@ -30,5 +30,8 @@ SetupResult setup(const Settings& settings, const State& state);
 void teardown(const Settings& settings, const State& state);
 // `netns-hook ls`: a table, or JSON.
 void list_leases(const Settings& settings, bool json, std::ostream& out);
+// `netns-hook restore`: re-installs the firewall rules every lease calls for
+// (after a firewall reload wiped them); adds only what is missing.
+void restore(const Settings& settings, std::ostream& out);
 
 }  // namespace nh

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,21 @@ bool lease_namespace_alive(const Lease& l) {
   for (const auto& [id, pid] : l.pids)
     if (pid_in_namespace(pid, l)) return true;
   return false;
+}
+
+// The state directory decides which addresses and ports containers get and
+// which links teardown deletes: nobody but the hook's own user may write it.
+void check_private(const UniqueFd& dir) {
+  struct stat st {};
+  if (::fstat(dir.get(), &st) != 0) throw Error::from_errno("stat", errno);
+  if (st.st_uid != ::geteuid())
+    throw Error::input("use it", "it is owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
+                                     std::to_string(::geteuid()) + " running the hook");
+  if (st.st_mode & 022) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw Error::input("use it", std::string("it is writable by group or others (mode ") + mode + ")");
+  }
 }
 
 }  // namespace
@@ -182,6 +198,7 @@ Pool Pool::open(const std::string& state_dir) {
   p.path_ = state_dir;
   wrap("open state directory " + state_dir, [&] {
     p.dir_ = open_dir(state_dir, 0700, true);
+    check_private(p.dir_);
     p.leases_ = open_subdir(p.dir_, "leases", 0700);
     p.ids_ = open_subdir(p.dir_, "ids", 0700);
     p.netns_ = open_subdir(p.dir_, "netns", 0700);

@@ -214,20 +214,22 @@ FileLock xtables_lock() {
 
 class IptcFirewall final : public Firewall {
  public:
-  void ensure(const std::vector<Rule>& rules) override { apply(rules, true); }
+  std::size_t ensure(const std::vector<Rule>& rules) override { return apply(rules, true); }
   void remove(const std::vector<Rule>& rules) override { apply(rules, false); }
 
  private:
-  void apply(const std::vector<Rule>& rules, bool install) {
+  // Returns how many rules it added or deleted.
+  std::size_t apply(const std::vector<Rule>& rules, bool install) {
     std::map<std::string, std::vector<const Rule*>> by_table;
     for (const auto& r : rules) by_table[r.table].push_back(&r);
     auto lock = xtables_lock();
+    std::size_t changed = 0;
     for (const auto& [table, list] : by_table) {
       // The kernel refuses a commit made against a table that changed since it
       // was read (EAGAIN): read again and retry, a bounded number of times.
       for (int attempt = 1;; ++attempt) {
         try {
-          apply_table(table, list, install);
+          changed += apply_table(table, list, install);
           break;
         } catch (const Error& e) {
           if (e.kind() != Error::Kind::kIptc || e.code() != EAGAIN || attempt == kCommitAttempts) throw;
@@ -235,11 +237,13 @@ class IptcFirewall final : public Firewall {
         }
       }
     }
+    return changed;
   }
 
-  static void apply_table(const std::string& table, const std::vector<const Rule*>& rules, bool install) {
+  static std::size_t apply_table(const std::string& table, const std::vector<const Rule*>& rules, bool install) {
     auto h = IptcHandle::open(table);
     bool changed = false;
+    std::size_t count = 0;
     if (install) {
       // User chains the rules live in or jump to.
       for (const Rule* r : rules) {
@@ -268,19 +272,22 @@ class IptcFirewall final : public Firewall {
           throw Error("add iptables rule " + desc, iptc_strerror(err), Error::Kind::kIptc, err);
         }
         changed = true;
+        ++count;
       } else if (!install && present) {
         if (!iptc_delete_entry(r->chain.c_str(), e.entry(), mask.data(), h.get())) {
           int err = errno;
           throw Error("delete iptables rule " + desc, iptc_strerror(err), Error::Kind::kIptc, err);
         }
         changed = true;
+        ++count;
       }
     }
-    if (!changed) return;
+    if (!changed) return 0;
     if (!iptc_commit(h.get())) {
       int err = errno;
       throw Error("commit iptables table " + table, iptc_strerror(err), Error::Kind::kIptc, err);
     }
+    return count;
   }
 };
 

@@ -146,6 +146,26 @@ check "the retry succeeds" bash -c "echo '{\"id\":\"w1\",\"status\":\"stopped\"}
 expect_eq "w1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:w1')"
 check "w1's lease is gone" test ! -e "$STATE_DIR/ids/w1"
 
+echo "# restore after a firewall reload"
+new_netns_process; R1=$NEWPID; new_netns_process; R2=$NEWPID
+check "rs1 set up publishing 6060" bash -c "echo '{\"id\":\"rs1\",\"status\":\"creating\",\"pid\":$R1,\"annotations\":{\"netns-hook.ports\":\"6060:80\"}}' | '$HOOK'"
+check "rs2 set up" bash -c "echo '{\"id\":\"rs2\",\"status\":\"creating\",\"pid\":$R2}' | '$HOOK'"
+# (br-test's rules stay out: no lease is left on that bridge to restore them for)
+BEFORE_RELOAD=$(rule_lines | grep -v br-test | sort)
+# what a firewall reload does, inside this sandbox only
+iptables-legacy -t nat -F; iptables-legacy -t nat -X; iptables-legacy -t filter -F
+expect_eq "the reload wiped netns-hook's rules" 0 "$(rule_lines | grep -c netns-hook)"
+check "restore reports the rules it added" bash -c "'$HOOK' restore | grep -qE 'added [1-9][0-9]* that were missing'"
+expect_eq "restore brings back exactly the rules the leases need" "$BEFORE_RELOAD" "$(rule_lines | sort)"
+check "restore again adds nothing" bash -c "'$HOOK' restore | grep -q 'added 0 that were missing'"
+for id in rs1 rs2; do check "$id torn down" bash -c "echo '{\"id\":\"$id\",\"status\":\"stopped\"}' | '$HOOK'"; done
+
+echo "# the state directory must be private"
+mkdir -m 0777 "$WORK/open-state"
+rejects "a world-writable state directory" "$GOOD" "writable by group or others (mode 0777)" --state-dir "$WORK/open-state"
+mkdir -m 0700 "$WORK/foreign-state"; chown 65534 "$WORK/foreign-state"
+rejects "a state directory owned by someone else" "$GOOD" "owned by uid 65534" --state-dir "$WORK/foreign-state"
+
 echo "# the hook's own namespace is never configured"
 VETHS=$(veth_count)
 check "a pid in the hook's namespace exits 0" bash -c "echo '{\"id\":\"h1\",\"status\":\"creating\",\"pid\":$$}' | '$HOOK'"
