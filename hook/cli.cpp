@@ -21,6 +21,8 @@ Commands:
   ls [--json]   list leases: container, pid, address, host veth, namespace alive, ports
   restore       re-install the firewall rules of every lease (after a firewall
                 reload wiped them); adds only what is missing
+  gc [--dry-run]  release the leases of namespaces that are gone and delete
+                orphan host veths of ours; --dry-run only prints
   version       print the version
   help          print this help
 
@@ -70,6 +72,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
       cmd.json = true;
       continue;
     }
+    if (arg == "--dry-run") {
+      cmd.dry_run = true;
+      continue;
+    }
     if (arg.rfind("--", 0) == 0) {
       std::string key = arg.substr(2), value;
       bool inline_value = false;
@@ -98,11 +104,13 @@ Command parse_command_line(const std::vector<std::string>& args) {
     else if (arg == "teardown") cmd.action = Action::kTeardown;
     else if (arg == "ls") cmd.action = Action::kList;
     else if (arg == "restore") cmd.action = Action::kRestore;
+    else if (arg == "gc") cmd.action = Action::kGc;
     else if (arg == "version") cmd.action = Action::kVersion;
     else if (arg == "help") cmd.action = Action::kHelp;
-    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, restore, version or help");
+    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, restore, gc, version or help");
   }
   if (cmd.json && cmd.action != Action::kList) throw Error::input("option --json", "only applies to ls");
+  if (cmd.dry_run && cmd.action != Action::kGc) throw Error::input("option --dry-run", "only applies to gc");
   return cmd;
 }
 

@@ -8,11 +8,12 @@
 
 namespace nh {
 
-enum class Action { kAuto, kSetup, kTeardown, kList, kRestore, kHelp, kVersion };
+enum class Action { kAuto, kSetup, kTeardown, kList, kRestore, kGc, kHelp, kVersion };
 
 struct Command {
   Action action = Action::kAuto;
-  bool json = false;  // ls --json
+  bool json = false;     // ls --json
+  bool dry_run = false;  // gc --dry-run
   std::optional<std::string> config_path;
   std::vector<Setting> flags;  // in command-line order; later ones win
 };

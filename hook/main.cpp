@@ -32,6 +32,10 @@ int run(const std::vector<std::string>& args) {
     nh::list_leases(settings, cmd.json, std::cout);
     return 0;
   }
+  if (cmd.action == nh::Action::kGc) {
+    nh::gc(settings, cmd.dry_run, std::cout);
+    return 0;
+  }
   if (cmd.action == nh::Action::kRestore) {
     nh::restore(settings, std::cout);
     return 0;

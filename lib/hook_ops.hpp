@@ -33,5 +33,8 @@ void list_leases(const Settings& settings, bool json, std::ostream& out);
 // `netns-hook restore`: re-installs the firewall rules every lease calls for
 // (after a firewall reload wiped them); adds only what is missing.
 void restore(const Settings& settings, std::ostream& out);
+// `netns-hook gc`: releases the leases of namespaces that are gone and deletes
+// orphan host veths of ours; with dry_run it only prints what it would do.
+void gc(const Settings& settings, bool dry_run, std::ostream& out);
 
 }  // namespace nh

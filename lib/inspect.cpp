@@ -1,5 +1,4 @@
 // `netns-hook ls`: what the pool holds and whether each namespace still exists.
-#include <sys/stat.h>
 
 #include <iomanip>
 #include <nlohmann/json.hpp>
@@ -11,11 +10,6 @@ namespace nh {
 
 namespace {
 
-bool namespace_alive(const Lease& l) {
-  struct stat st {};
-  std::string p = "/proc/" + std::to_string(l.pid) + "/ns/net";
-  return l.pid > 0 && ::stat(p.c_str(), &st) == 0 && st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
-}
 
 // "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp", as docker ps shows them.
 std::string ports_text(const Lease& l, const std::string& id, bool arrows) {

@@ -64,6 +64,8 @@ void check_private(const UniqueFd& dir) {
 
 }  // namespace
 
+bool namespace_alive(const Lease& l) { return lease_namespace_alive(l); }
+
 std::string lease_to_json(const Lease& l) {
   nlohmann::json j = {
       {"address", l.address.str()},  {"prefix", l.prefix},
@@ -396,6 +398,15 @@ std::optional<Lease> Pool::find(const std::string& id) {
   auto l = load(trim(*addr));
   if (!l || std::find(l->containers.begin(), l->containers.end(), id) == l->containers.end()) return std::nullopt;
   return l;
+}
+
+std::vector<std::string> Pool::ids_of(const IpAddress& address) {
+  std::vector<std::string> out;
+  for (const auto& id : list_dir(ids_)) {
+    if (id.find(".tmp.") != std::string::npos) continue;
+    if (auto a = read_file_at(ids_, id); a && trim(*a) == address.str()) out.push_back(id);
+  }
+  return out;
 }
 
 std::vector<Lease> Pool::list() {

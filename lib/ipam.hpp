@@ -50,6 +50,9 @@ struct Lease {
 };
 
 std::string lease_to_json(const Lease& l);
+// Whether any container of the lease is still in the namespace it was made
+// for (a dead process or a recycled pid both count as gone).
+bool namespace_alive(const Lease& l);
 Lease lease_from_json(const std::string& text, const std::string& name);
 
 struct ClaimRequest {
@@ -105,6 +108,8 @@ class Pool {
   void forget(const Lease& l, const std::string& id);
 
   std::optional<Lease> find(const std::string& id);
+  // The container ids whose index points at `address` (gc only: scans ids/).
+  std::vector<std::string> ids_of(const IpAddress& address);
   std::vector<Lease> list();
   const std::string& path() const { return path_; }
 

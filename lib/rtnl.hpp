@@ -77,6 +77,9 @@ void create_veth(Netlink& nl, const VethSpec& spec);
 // through the host's address is DNAT'd inside the bridge and sent back that way.
 void set_hairpin(Netlink& nl, const std::string& port);
 
+// Names of all links enslaved to `master_index` (one dump; for gc, not setup).
+std::vector<std::string> links_of_master(Netlink& nl, int master_index);
+
 // Deletes a link by name; false when it did not exist.
 bool delete_link(Netlink& nl, const std::string& name);
 void set_link_up(Netlink& nl, int index, const std::string& name);

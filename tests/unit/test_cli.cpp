@@ -148,3 +148,11 @@ TEST_CASE("usage mentions every option and command", "[cli]") {
 TEST_CASE("an option followed by another option has no value", "[cli]") {
   expect_refused({"--bridge", "--mtu", "1400"}, "option --bridge: needs a value, got the option \"--mtu\"");
 }
+
+TEST_CASE("gc, --dry-run and restore", "[cli]") {
+  CHECK(parse({"gc"}).action == Action::kGc);
+  CHECK(parse({"gc", "--dry-run"}).dry_run);
+  CHECK_FALSE(parse({"gc"}).dry_run);
+  CHECK(parse({"restore"}).action == Action::kRestore);
+  expect_refused({"ls", "--dry-run"}, "option --dry-run: only applies to gc");
+}
