@@ -23,19 +23,19 @@ bool is_our_veth_name(const std::string& name) {
 
 }  // namespace
 
-void gc(const Settings& settings, bool dry_run, std::ostream& out) {
+std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ostream& out,
+                                std::set<std::string>* live_veths, std::set<std::string>* bridges) {
   const char* verb = dry_run ? "would release" : "released";
   Pool pool = Pool::open(settings.state_dir);
   ErrorList errors;
-  std::set<std::string> bridges{settings.network.bridge};
-  std::set<std::string> live_veths;
-
+  std::size_t released = 0;
   for (const auto& lease : pool.list()) {
-    bridges.insert(lease.bridge);
+    if (bridges) bridges->insert(lease.bridge);
     if (!lease.containers.empty() && namespace_alive(lease)) {
-      live_veths.insert(lease.host_veth);
+      if (live_veths) live_veths->insert(lease.host_veth);
       continue;
     }
+    ++released;
     // Dead namespace: tear each container down as its poststop would have.
     // An empty lease is a teardown that stopped half way: finish it by id.
     auto ids = lease.containers.empty() ? pool.ids_of(lease.address) : lease.containers;
@@ -56,7 +56,16 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
         });
     }
   }
+  errors.throw_if_any();
+  return released;
+}
 
+void gc(const Settings& settings, bool dry_run, std::ostream& out) {
+  std::set<std::string> bridges{settings.network.bridge};
+  std::set<std::string> live_veths;
+  release_dead_leases(settings, dry_run, out, &live_veths, &bridges);
+  Pool pool = Pool::open(settings.state_dir);
+  ErrorList errors;
   Netlink host = Netlink::connect();
   for (const auto& bridge : bridges) {
     auto info = find_link(host, bridge);

@@ -245,9 +245,10 @@ IpAddress Pool::next_free(const Network& net) {
     if (off == 0 || off == size - 1 || cand == net.gateway.address()) continue;
     if (!exists_at(leases_, cand.str())) return cand;
   }
-  throw Error::input("allocate address on " + net.bridge,
-                     "the pool " + subnet.network_str() + " is full (" + std::to_string(size - 3) +
-                         " addresses leased)");
+  // ENOSPC tells setup it may collect the leases of dead namespaces and retry.
+  throw Error("allocate address on " + net.bridge,
+              "the pool " + subnet.network_str() + " is full (" + std::to_string(size - 3) + " addresses leased)",
+              Error::Kind::kInput, ENOSPC);
 }
 
 Claim Pool::claim(const Network& net, const ClaimRequest& req) {

@@ -5,7 +5,9 @@
 #include <netlink/errno.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <functional>
+#include <sstream>
 #include <vector>
 
 #include "lib/conntrack.hpp"
@@ -111,6 +113,20 @@ void create_veth_replacing_orphan(Netlink& host, const VethSpec& spec) {
   }
 }
 
+// A full pool may be full of leases whose namespaces died without a
+// teardown: release those (the lease part of gc) and try once more.
+Claim claim_collecting_when_full(const Settings& settings, Pool& pool, const ClaimRequest& req) {
+  try {
+    return pool.claim(settings.network, req);
+  } catch (const Error& e) {
+    if (e.code() != ENOSPC) throw;
+    std::ostringstream what;
+    if (release_dead_leases(settings, false, what) == 0) throw;
+    log_info("pool full; " + what.str());
+    return pool.claim(settings.network, req);
+  }
+}
+
 // Inside the container's namespace, through a socket opened there.
 void configure_container(const Netns& ns, const Network& net, const Lease& lease) {
   std::optional<Netlink> inside;
@@ -161,7 +177,7 @@ SetupResult setup(const Settings& settings, const State& state) {
     // Everything that can refuse the request is checked before anything
     // changes: the bridge (read-only here), then the pool (one locked step).
     BridgeCheck bridge_check = check_bridge(host, net);
-    Claim claim = pool.claim(net, req);
+    Claim claim = claim_collecting_when_full(settings, pool, req);
     timer.step("lease");
     if (claim.kind == ClaimKind::kExisting) {  // a concurrent run for the same id won
       log_info("container " + state.id + " already has " + claim.lease.address.str() + ": nothing to do");

@@ -181,6 +181,19 @@ check "a second gc finds nothing to do" bash -c "[ -z \"\$('$HOOK' gc)\" ]"
 ip link del other0
 check "gc2 torn down" bash -c "echo '{\"id\":\"gc2\",\"status\":\"stopped\"}' | '$HOOK'"
 
+echo "# a full pool first releases the leases of dead namespaces"
+SMALL="--bridge br-small --ip 10.66.0.1/29 --state-dir $WORK/small"
+FULL=()
+for i in 1 2 3 4 5; do
+  new_netns_process; FULL+=("$NEWPID")
+  check "small pool: f$i set up" bash -c "echo '{\"id\":\"f$i\",\"status\":\"creating\",\"pid\":$NEWPID}' | '$HOOK' $SMALL"
+done
+new_netns_process; F6=$NEWPID
+rejects "a sixth container when all five are alive" "{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}" "is full (5 addresses leased)" $SMALL
+kill "${FULL[2]}"; wait "${FULL[2]}" 2>/dev/null  # f3 dies without a teardown
+check "the sixth gets f3's address once f3's namespace is gone" bash -c "echo '{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}' | '$HOOK' $SMALL && test ! -e '$WORK/small/ids/f3' && test -e '$WORK/small/ids/f6'"
+for i in 1 2 4 5 6; do echo "{\"id\":\"f$i\",\"status\":\"stopped\"}" | "$HOOK" $SMALL; done
+
 echo "# the state directory must be private"
 mkdir -m 0777 "$WORK/open-state"
 rejects "a world-writable state directory" "$GOOD" "writable by group or others (mode 0777)" --state-dir "$WORK/open-state"
