@@ -106,9 +106,7 @@ std::vector<Setting> read_config_file(const std::string& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    std::string msg = e.what();
-    auto pos = msg.find("] ");
-    throw Error::input(what, "not valid JSON: " + (pos == std::string::npos ? msg : msg.substr(pos + 2)));
+    throw Error::input(what, json_parse_reason(e.what()));
   }
   if (!j.is_object()) throw Error::input(what, "expected a JSON object of settings");
   std::vector<Setting> out;

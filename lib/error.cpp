@@ -36,6 +36,11 @@ std::string printable(std::string_view s, std::size_t max) {
   return out;
 }
 
+std::string json_parse_reason(const std::string& what) {
+  auto pos = what.find("] ");
+  return "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2));
+}
+
 void ErrorList::throw_if_any() const {
   if (errors_.empty()) return;
   if (errors_.size() == 1) throw errors_.front();

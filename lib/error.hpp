@@ -42,6 +42,10 @@ class Error : public std::runtime_error {
 // input quoted in a message must keep the message on one line.
 std::string printable(std::string_view s, std::size_t max = 64);
 
+// "not valid JSON: <reason>" from nlohmann's parse_error::what(), without its
+// "[json.exception.parse_error.101] " prefix.
+std::string json_parse_reason(const std::string& what);
+
 // Runs f(); an nh::Error escaping it gets `context` prepended.
 template <class F>
 auto wrap(const std::string& context, F&& f) -> decltype(f()) {

@@ -24,17 +24,14 @@ bool is_our_veth_name(const std::string& name) {
 }  // namespace
 
 std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ostream& out,
-                                std::set<std::string>* live_veths, std::set<std::string>* bridges) {
+                                std::set<std::string>* bridges) {
   const char* verb = dry_run ? "would release" : "released";
   Pool pool = Pool::open(settings.state_dir);
   ErrorList errors;
   std::size_t released = 0;
   for (const auto& lease : pool.list()) {
     if (bridges) bridges->insert(lease.bridge);
-    if (!lease.containers.empty() && namespace_alive(lease)) {
-      if (live_veths) live_veths->insert(lease.host_veth);
-      continue;
-    }
+    if (!lease.containers.empty() && namespace_alive(lease)) continue;
     ++released;
     // Dead namespace: tear each container down as its poststop would have.
     // An empty lease is a teardown that stopped half way: finish it by id.
@@ -62,23 +59,26 @@ std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ost
 
 void gc(const Settings& settings, bool dry_run, std::ostream& out) {
   std::set<std::string> bridges{settings.network.bridge};
-  std::set<std::string> live_veths;
-  release_dead_leases(settings, dry_run, out, &live_veths, &bridges);
-  Pool pool = Pool::open(settings.state_dir);
-  ErrorList errors;
+  release_dead_leases(settings, dry_run, out, &bridges);
+
+  // Links first, leases after: a veth made by a setup running now has its
+  // lease written before it, so it shows up below as leased.
   Netlink host = Netlink::connect();
+  std::vector<std::pair<std::string, std::string>> ours;  // (veth, bridge)
   for (const auto& bridge : bridges) {
-    auto info = find_link(host, bridge);
-    if (!info) continue;
-    for (const auto& name : links_of_master(host, info->index)) {
-      if (!is_our_veth_name(name) || live_veths.count(name)) continue;
-      // A lease made after the list above was read may own it: look again.
-      bool leased = false;
-      for (const auto& l : pool.list()) leased = leased || (l.host_veth == name && !l.containers.empty());
-      if (leased) continue;
-      out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << name << " on " << bridge << "\n";
-      if (!dry_run) errors.run([&] { delete_link(host, name); });
-    }
+    if (auto info = find_link(host, bridge))
+      for (const auto& name : links_of_master(host, info->index))
+        if (is_our_veth_name(name)) ours.emplace_back(name, bridge);
+  }
+  std::set<std::string> leased;
+  for (const auto& l : Pool::open(settings.state_dir).list())
+    if (!l.containers.empty()) leased.insert(l.host_veth);
+
+  ErrorList errors;
+  for (const auto& [name, bridge] : ours) {
+    if (leased.count(name)) continue;
+    out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << name << " on " << bridge << "\n";
+    if (!dry_run) errors.run([&] { delete_link(host, name); });
   }
   errors.throw_if_any();
 }

@@ -38,10 +38,9 @@ void restore(const Settings& settings, std::ostream& out);
 // orphan host veths of ours; with dry_run it only prints what it would do.
 void gc(const Settings& settings, bool dry_run, std::ostream& out);
 // The lease part of gc, which setup also runs when the pool is full. Returns
-// how many leases it released (or would release); collects the live host
-// veths and the bridges in use when asked to.
+// how many leases it released (or would release); collects the bridges the
+// leases use when asked to.
 std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ostream& out,
-                                std::set<std::string>* live_veths = nullptr,
                                 std::set<std::string>* bridges = nullptr);
 
 }  // namespace nh

@@ -40,12 +40,16 @@ bool pid_in_namespace(int pid, const Lease& l) {
   return st.st_ino == l.netns_inode && st.st_dev == l.netns_dev;
 }
 
-bool lease_namespace_alive(const Lease& l) {
+}  // namespace
+
+bool namespace_alive(const Lease& l) {
   if (pid_in_namespace(l.pid, l)) return true;
   for (const auto& [id, pid] : l.pids)
     if (pid_in_namespace(pid, l)) return true;
   return false;
 }
+
+namespace {
 
 // The state directory decides which addresses and ports containers get and
 // which links teardown deletes: nobody but the hook's own user may write it.
@@ -63,8 +67,6 @@ void check_private(const UniqueFd& dir) {
 }
 
 }  // namespace
-
-bool namespace_alive(const Lease& l) { return lease_namespace_alive(l); }
 
 std::string lease_to_json(const Lease& l) {
   nlohmann::json j = {
@@ -269,7 +271,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   if (auto addr = read_file_at(netns_, nskey)) {
     auto l = load(trim(*addr));
     if (l && !l->containers.empty() && l->netns_inode == req.netns_inode &&
-        l->netns_dev == req.netns_dev && lease_namespace_alive(*l)) {
+        l->netns_dev == req.netns_dev && namespace_alive(*l)) {
       if (req.requested && *req.requested != l->address)
         throw Error::input("invalid " + req.requested_source + " \"" + req.requested->str() + "\"",
                            "the container joins the network namespace of " + l->containers.front() +

@@ -34,10 +34,7 @@ State parse_state(std::string_view json) {
   try {
     j = nlohmann::json::parse(json.begin(), json.end());
   } catch (const nlohmann::json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1, ...": keep the tail.
-    std::string msg = e.what();
-    auto pos = msg.find("] ");
-    bad("not valid JSON: " + (pos == std::string::npos ? msg : msg.substr(pos + 2)));
+    bad(json_parse_reason(e.what()));
   }
   if (!j.is_object()) bad("expected a JSON object, got " + std::string(j.type_name()));
 

@@ -78,24 +78,21 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
   return req;
 }
 
-// The host's IPv4 addresses, when UDP ports need their conntrack entries flushed.
+// The host's IPv4 addresses, read once (one dump) and only when the ports need
+// them: to check a mapping's host address, and to flush UDP conntrack entries.
 std::vector<IpAddress> local_addresses(Netlink& host, const std::vector<PortMapping>& ports) {
+  bool needed = std::any_of(ports.begin(), ports.end(),
+                            [](const PortMapping& p) { return p.host_ip || p.protocol == "udp"; });
   std::vector<IpAddress> out;
-  bool udp = std::any_of(ports.begin(), ports.end(), [](const PortMapping& p) { return p.protocol == "udp"; });
-  if (udp)
+  if (needed)
     for (const auto& c : link_addresses(host, 0, AF_INET)) out.push_back(c.address());
   return out;
 }
 
 // A port published on a specific host address needs that address to be local.
-void check_host_addresses(Netlink& host, const std::vector<PortMapping>& ports) {
-  std::optional<std::vector<Cidr>> local;
+void check_host_addresses(const std::vector<PortMapping>& ports, const std::vector<IpAddress>& local) {
   for (const auto& p : ports) {
-    if (!p.host_ip) continue;
-    if (!local) local = link_addresses(host, 0, AF_INET);
-    bool found = false;
-    for (const auto& a : *local) found = found || a.address() == *p.host_ip;
-    if (!found)
+    if (p.host_ip && std::find(local.begin(), local.end(), *p.host_ip) == local.end())
       throw Error::input(std::string("invalid annotation ") + kAnnotationPorts + " item \"" + p.str() + "\"",
                          p.host_ip->str() + " is not an address of this host");
   }
@@ -173,7 +170,8 @@ SetupResult setup(const Settings& settings, const State& state) {
       teardown(settings, state);
     }
     Netlink host = Netlink::connect();
-    check_host_addresses(host, req.ports);
+    const std::vector<IpAddress> local = local_addresses(host, req.ports);
+    check_host_addresses(req.ports, local);
     // Everything that can refuse the request is checked before anything
     // changes: the bridge (read-only here), then the pool (one locked step).
     BridgeCheck bridge_check = check_bridge(host, net);
@@ -222,7 +220,7 @@ SetupResult setup(const Settings& settings, const State& state) {
       // So 127.0.0.1 may be DNAT'd out of the bridge; only now that the INPUT
       // guard against CVE-2020-8558 is in place.
       ensure_sysctl("net/ipv4/conf/" + net.bridge + "/route_localnet", "1");
-      flush_udp_conntrack(req.ports, local_addresses(host, req.ports));
+      flush_udp_conntrack(req.ports, local);
     }
 
     undo.commit();
