@@ -11,6 +11,10 @@ class NoFirewall final : public Firewall {
  public:
   std::size_t ensure(const std::vector<Rule>&) override { return 0; }
   void remove(const std::vector<Rule>&) override {}
+  std::vector<std::string> remove_stale(const std::string&, const std::string&,
+                                        const std::function<bool(const std::string&)>&, bool) override {
+    return {};
+  }
 };
 
 // Quotes as iptables-save does (xtables_save_string): bare when only letters,
@@ -116,10 +120,14 @@ std::vector<Rule> publish_rules(const Network& net) {
   return {from_outside, from_host, host_masq, hairpin_masq, forward_dnat, guard};
 }
 
+std::string port_tag(const std::string& container_id) {
+  // xt_comment holds 255 characters; ids are at most 255 (validated).
+  return "netns-hook:" + container_id.substr(0, 240);
+}
+
 std::vector<Rule> port_rules(const std::string& container_id, const IpAddress& container_ip,
                              const std::vector<PortMapping>& ports) {
-  // xt_comment holds 255 characters; ids are at most 255 (validated).
-  const std::string tag = "netns-hook:" + container_id.substr(0, 240);
+  const std::string tag = port_tag(container_id);
   std::vector<Rule> out;
   out.reserve(ports.size());
   for (const auto& p : ports) {

@@ -3,6 +3,7 @@
 // teardown share, and the one small interface every backend implements
 // (libiptc first; nftables and "none" fit beside it).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,10 @@ std::vector<Rule> bridge_rules(const Network& net);
 // FORWARD accepts for DNAT'd connections, and a guard for route_localnet.
 std::vector<Rule> publish_rules(const Network& net);
 
+// The comment that tags a container's port rules: "netns-hook:" and the id
+// (cut to what xt_comment holds).
+std::string port_tag(const std::string& container_id);
+
 // One DNAT rule per published port of one container, tagged with its id.
 std::vector<Rule> port_rules(const std::string& container_id, const IpAddress& container_ip,
                              const std::vector<PortMapping>& ports);
@@ -65,6 +70,12 @@ class Firewall {
   virtual std::size_t ensure(const std::vector<Rule>& rules) = 0;
   // Removes the rules that are present; tolerates missing ones.
   virtual void remove(const std::vector<Rule>& rules) = 0;
+  // Deletes, in one commit, the rules of TABLE CHAIN whose comment STALE
+  // accepts; returns their comments. With DRY_RUN it only lists them. Used by
+  // gc for rules whose container has no lease any more.
+  virtual std::vector<std::string> remove_stale(const std::string& table, const std::string& chain,
+                                                const std::function<bool(const std::string&)>& stale,
+                                                bool dry_run) = 0;
 };
 
 // "iptables" (libiptc, the legacy xtables interface) or "none".

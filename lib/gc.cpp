@@ -1,12 +1,15 @@
 // `netns-hook gc`: bring the state back in line with the kernel after hooks
 // were killed or poststop never ran. Releases the leases of namespaces that
 // are gone (and of teardowns that stopped half way), and deletes host veths
-// of ours that no lease names. --dry-run only prints.
+// of ours that no lease names, and DNAT rules whose container has no lease.
+// --dry-run only prints.
+#include <optional>
 #include <ostream>
 #include <regex>
 #include <set>
 
 #include "lib/error.hpp"
+#include "lib/firewall.hpp"
 #include "lib/hook_ops.hpp"
 #include "lib/log.hpp"
 #include "lib/names.hpp"
@@ -19,6 +22,26 @@ namespace {
 bool is_our_veth_name(const std::string& name) {
   static const std::regex pattern(std::string(kVethPrefix) + "[0-9a-f]{12}");
   return std::regex_match(name, pattern);
+}
+
+// DNAT rules tagged with a container id the pool no longer indexes: left by
+// a teardown killed between its two halves, or by a lost state directory.
+// The ids are read after the firewall took its snapshot (under the xtables
+// lock), and a setup indexes its id before it adds rules, so a rule of a
+// setup in flight always finds its id.
+void remove_orphan_port_rules(const Settings& settings, bool dry_run, std::ostream& out) {
+  auto firewall = make_firewall(settings.firewall);
+  std::optional<std::set<std::string>> tags;
+  auto stale = [&](const std::string& comment) {
+    if (!tags) {
+      tags.emplace();
+      for (const auto& id : Pool::open(settings.state_dir).ids()) tags->insert(port_tag(id));
+    }
+    return comment.rfind(port_tag(""), 0) == 0 && !tags->count(comment);
+  };
+  for (const auto& tag : firewall->remove_stale("nat", kDnatChain, stale, dry_run))
+    out << "gc: " << (dry_run ? "would remove" : "removed") << " DNAT rule of " << tag.substr(port_tag("").size())
+        << " (no lease)\n";
 }
 
 }  // namespace
@@ -80,6 +103,7 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
     out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << name << " on " << bridge << "\n";
     if (!dry_run) errors.run([&] { delete_link(host, name); });
   }
+  errors.run([&] { remove_orphan_port_rules(settings, dry_run, out); });
   errors.throw_if_any();
 }
 

@@ -412,6 +412,13 @@ std::vector<std::string> Pool::ids_of(const IpAddress& address) {
   return out;
 }
 
+std::vector<std::string> Pool::ids() {
+  std::vector<std::string> out;
+  for (auto& id : list_dir(ids_))
+    if (id.find(".tmp.") == std::string::npos) out.push_back(std::move(id));
+  return out;
+}
+
 std::vector<Lease> Pool::list() {
   std::vector<Lease> out;
   for (const auto& name : list_dir(leases_)) {

@@ -110,6 +110,8 @@ class Pool {
   std::optional<Lease> find(const std::string& id);
   // The container ids whose index points at `address` (gc only: scans ids/).
   std::vector<std::string> ids_of(const IpAddress& address);
+  // Every container id the pool indexes (gc only: scans ids/).
+  std::vector<std::string> ids();
   std::vector<Lease> list();
   const std::string& path() const { return path_; }
 

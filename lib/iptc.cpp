@@ -217,27 +217,85 @@ class IptcFirewall final : public Firewall {
   std::size_t ensure(const std::vector<Rule>& rules) override { return apply(rules, true); }
   void remove(const std::vector<Rule>& rules) override { apply(rules, false); }
 
+  std::vector<std::string> remove_stale(const std::string& table, const std::string& chain,
+                                        const std::function<bool(const std::string&)>& stale,
+                                        bool dry_run) override {
+    auto lock = xtables_lock();
+    return with_retry(table, [&] { return remove_stale_once(table, chain, stale, dry_run); });
+  }
+
  private:
+  // The kernel refuses a commit made against a table that changed since it
+  // was read (EAGAIN): read again and retry, a bounded number of times.
+  template <typename F>
+  static auto with_retry(const std::string& table, F&& once) -> decltype(once()) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return once();
+      } catch (const Error& e) {
+        if (e.kind() != Error::Kind::kIptc || e.code() != EAGAIN || attempt == kCommitAttempts) throw;
+        log_debug("iptables table " + table + " changed under us; retrying");
+      }
+    }
+  }
+
   // Returns how many rules it added or deleted.
   std::size_t apply(const std::vector<Rule>& rules, bool install) {
     std::map<std::string, std::vector<const Rule*>> by_table;
     for (const auto& r : rules) by_table[r.table].push_back(&r);
     auto lock = xtables_lock();
     std::size_t changed = 0;
-    for (const auto& [table, list] : by_table) {
-      // The kernel refuses a commit made against a table that changed since it
-      // was read (EAGAIN): read again and retry, a bounded number of times.
-      for (int attempt = 1;; ++attempt) {
-        try {
-          changed += apply_table(table, list, install);
-          break;
-        } catch (const Error& e) {
-          if (e.kind() != Error::Kind::kIptc || e.code() != EAGAIN || attempt == kCommitAttempts) throw;
-          log_debug("iptables table " + table + " changed under us; retrying");
-        }
+    for (const auto& [table, list] : by_table)
+      changed += with_retry(table, [&] { return apply_table(table, list, install); });
+    return changed;
+  }
+
+  // The comment of a rule, or "" when it has none.
+  static std::string comment_of(const ipt_entry* e) {
+    const auto* base = reinterpret_cast<const unsigned char*>(e);
+    for (std::size_t off = sizeof(ipt_entry); off < e->target_offset;) {
+      const auto* m = reinterpret_cast<const xt_entry_match*>(base + off);
+      if (m->u.match_size == 0) break;
+      if (std::strcmp(m->u.user.name, "comment") == 0) {
+        const auto* info = reinterpret_cast<const xt_comment_info*>(m->data);
+        return std::string(info->comment, strnlen(info->comment, XT_MAX_COMMENT_LEN));
+      }
+      off += m->u.match_size;
+    }
+    return "";
+  }
+
+  // One read of the table, the chain scanned for stale tags, the stale rules
+  // deleted by position (last first, so earlier positions hold) in one commit.
+  // The predicate is asked while the xtables lock is held, so a rule a setup
+  // adds after it answered cannot be in this snapshot.
+  static std::vector<std::string> remove_stale_once(const std::string& table, const std::string& chain,
+                                                    const std::function<bool(const std::string&)>& stale,
+                                                    bool dry_run) {
+    auto h = IptcHandle::open(table);
+    std::vector<std::string> removed;
+    if (!iptc_is_chain(chain.c_str(), h.get())) return removed;
+    std::vector<unsigned> positions;
+    unsigned n = 0;
+    for (const ipt_entry* e = iptc_first_rule(chain.c_str(), h.get()); e; e = iptc_next_rule(e, h.get()), ++n) {
+      std::string c = comment_of(e);
+      if (c.empty() || !stale(c)) continue;
+      positions.push_back(n);
+      removed.push_back(c);
+    }
+    if (dry_run || positions.empty()) return removed;
+    for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
+      if (!iptc_delete_num_entry(chain.c_str(), *it, h.get())) {
+        int err = errno;
+        throw Error("delete iptables rule -t " + table + " " + chain + " #" + std::to_string(*it + 1),
+                    iptc_strerror(err), Error::Kind::kIptc, err);
       }
     }
-    return changed;
+    if (!iptc_commit(h.get())) {
+      int err = errno;
+      throw Error("commit iptables table " + table, iptc_strerror(err), Error::Kind::kIptc, err);
+    }
+    return removed;
   }
 
   static std::size_t apply_table(const std::string& table, const std::vector<const Rule*>& rules, bool install) {

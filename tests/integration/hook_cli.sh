@@ -163,18 +163,22 @@ for id in rs1 rs2; do check "$id torn down" bash -c "echo '{\"id\":\"$id\",\"sta
 echo "# gc after namespaces died without a teardown"
 new_netns_process; G1=$NEWPID; new_netns_process; G2=$NEWPID
 check "gc1 set up publishing 5050" bash -c "echo '{\"id\":\"gc1\",\"status\":\"creating\",\"pid\":$G1,\"annotations\":{\"netns-hook.ports\":\"5050:80\"}}' | '$HOOK'"
-check "gc2 set up" bash -c "echo '{\"id\":\"gc2\",\"status\":\"creating\",\"pid\":$G2}' | '$HOOK'"
+check "gc2 set up publishing 5151" bash -c "echo '{\"id\":\"gc2\",\"status\":\"creating\",\"pid\":$G2,\"annotations\":{\"netns-hook.ports\":\"5151:80\"}}' | '$HOOK'"
+# a rule of a container long gone, as a reload from an old iptables-save brings back
+iptables-legacy -t nat -A NETNS-HOOK-DNAT -p tcp --dport 5252 -m comment --comment netns-hook:ghost -j DNAT --to-destination 172.19.9.9:80
 kill "$G1"; wait "$G1" 2>/dev/null  # gc1's container dies; its poststop never runs
 ip link add nh0123456789ab type veth peer name nhpeer0
 ip link set nh0123456789ab master netns0
 ip link add other0 type veth peer name other1
 ip link set other0 master netns0
-check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
-check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/ids/gc1' && ip link show nh0123456789ab >/dev/null"
+check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
+check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/ids/gc1' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
 check "gc releases gc1 and deletes the orphan" bash -c "'$HOOK' gc | grep -q 'released .* of container gc1'"
 check "gc1's lease is gone" test ! -e "$STATE_DIR/ids/gc1"
 expect_eq "gc1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc1')"
 check "the orphan veth is gone" bash -c "! ip link show nh0123456789ab >/dev/null 2>&1"
+expect_eq "the DNAT rule with no lease is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:ghost')"
+expect_eq "gc2's DNAT rule stays" 1 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc2')"
 check "a link not named like ours is left alone" ip link show other0
 check "gc2, still alive, keeps its lease and network" bash -c "test -e '$STATE_DIR/ids/gc2' && nsenter -t $G2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
 check "a second gc finds nothing to do" bash -c "[ -z \"\$('$HOOK' gc)\" ]"
