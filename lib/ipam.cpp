@@ -81,6 +81,7 @@ std::string lease_to_json(const Lease& l) {
   for (const auto& p : l.ports) ports.push_back({{"id", p.id}, {"mapping", p.mapping.str()}});
   j["ports"] = ports;
   j["pids"] = l.pids;
+  if (!l.netns_links.empty()) j["netns_links"] = l.netns_links;
   return j.dump() + "\n";
 }
 
@@ -101,6 +102,7 @@ Lease lease_from_json(const std::string& text, const std::string& name) {
     l.iface = j.value("iface", "eth0");
     l.created = j.value("created", std::int64_t{0});
     l.pids = j.value("pids", std::map<std::string, int>{});
+    l.netns_links = j.value("netns_links", std::map<std::string, std::string>{});
     for (const auto& p : j.value("ports", nlohmann::json::array())) {
       auto parsed = wrap(what, [&] { return parse_ports(p.at("mapping").get<std::string>()); });
       if (parsed.size() != 1) throw Error::input(what, "corrupt port entry");
@@ -279,6 +281,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
       check_ports_free(req.ports);
       l->containers.push_back(req.id);
       l->pids[req.id] = req.pid;
+      if (!req.netns_link.empty()) l->netns_links[req.id] = req.netns_link;
       publish(*l, req.id, req.ports);
       store(*l);
       write_file_atomic(ids_, req.id, l->address.str());
@@ -308,6 +311,7 @@ Claim Pool::claim(const Network& net, const ClaimRequest& req) {
   l.containers = {req.id};
   l.pid = req.pid;
   l.pids[req.id] = req.pid;
+  if (!req.netns_link.empty()) l.netns_links[req.id] = req.netns_link;
   l.netns_dev = req.netns_dev;
   l.netns_inode = req.netns_inode;
   l.host_veth = req.host_veth;
@@ -339,6 +343,7 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
   }
   l->containers.erase(std::remove(l->containers.begin(), l->containers.end(), id), l->containers.end());
   l->pids.erase(id);
+  l->netns_links.erase(id);
   if (c.kind == ClaimKind::kJoined && !l->containers.empty()) {
     unpublish(*l, id);
     store(*l);
@@ -372,6 +377,7 @@ Drop Pool::drop(const std::string& id) {
   }
   cs.erase(it);
   l->pids.erase(id);
+  l->netns_links.erase(id);
   unpublish(*l, id);
   if (!cs.empty()) {
     store(*l);

@@ -39,6 +39,7 @@ struct Lease {
   std::vector<std::string> containers;  // ids sharing this namespace; first = the one that set it up
   int pid = 0;                       // of the container that set the namespace up
   std::map<std::string, int> pids;   // of every container on the lease, by id
+  std::map<std::string, std::string> netns_links;  // by id: where its namespace is bound for `ip netns`
   std::uint64_t netns_dev = 0;
   std::uint64_t netns_inode = 0;
   std::string host_veth;
@@ -62,6 +63,7 @@ struct ClaimRequest {
   std::uint64_t netns_dev = 0;
   std::uint64_t netns_inode = 0;
   std::string host_veth;
+  std::string netns_link;              // path to bind the namespace at, or "" for none
   std::optional<IpAddress> requested;  // must already be validated against the network
   std::string requested_source;        // "--static-ip" or the annotation, for messages
   std::vector<PortMapping> ports;      // to publish; refused if another container holds one

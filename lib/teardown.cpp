@@ -4,6 +4,7 @@
 #include "lib/firewall.hpp"
 #include "lib/hook_ops.hpp"
 #include "lib/log.hpp"
+#include "lib/netns_link.hpp"
 #include "lib/rtnl.hpp"
 
 namespace nh {
@@ -15,8 +16,14 @@ void teardown(const Settings& settings, const State& state) {
     // them: no other container can be handed a port whose old DNAT still stands.
     // If that fails, stop here: the lease keeps the ports reserved and names
     // the rules, so running teardown again can finish the job.
-    if (auto lease = pool.find(state.id); lease && !lease->ports_of(state.id).empty())
-      make_firewall(settings.firewall)->remove(port_rules(state.id, lease->address, lease->ports_of(state.id)));
+    // The `ip netns` name goes first for the same reason: a failure leaves
+    // the lease naming it, for the next run.
+    if (auto lease = pool.find(state.id)) {
+      if (auto link = lease->netns_links.find(state.id); link != lease->netns_links.end())
+        unbind_netns(link->second);
+      if (auto ports = lease->ports_of(state.id); !ports.empty())
+        make_firewall(settings.firewall)->remove(port_rules(state.id, lease->address, ports));
+    }
     Drop drop = pool.drop(state.id);
     ErrorList errors;
     if (drop.kind == DropKind::kUnknown) {

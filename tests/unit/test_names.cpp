@@ -9,6 +9,7 @@
 
 #include "lib/config.hpp"
 #include "lib/names.hpp"
+#include "lib/netns_link.hpp"
 
 TEST_CASE("host_veth_name fits IFNAMSIZ and is recognisable", "[names]") {
   for (const std::string& id : std::vector<std::string>{"t1", "", "a", std::string(255, 'z'),
@@ -65,4 +66,17 @@ TEST_CASE("bridge_mac is a stable locally administered unicast address", "[names
     CHECK_FALSE(all_zero);
   }
   CHECK(nh::bridge_mac("netns0") != nh::bridge_mac("netns1"));
+}
+
+TEST_CASE("ip netns names are the prefix and the id, cut with a hash past NAME_MAX", "[names]") {
+  CHECK(nh::netns_link_name("nh-", "web1") == "nh-web1");
+  CHECK(nh::netns_link_name("", "web1") == "web1");
+  const std::string a(255, 'a');
+  std::string b = a;
+  b.back() = 'b';
+  auto na = nh::netns_link_name("nh-", a), nb = nh::netns_link_name("nh-", b);
+  CHECK(na.size() == 255);
+  CHECK(na.rfind("nh-aaaa", 0) == 0);
+  CHECK(na != nb);  // the hash tells long ids apart
+  CHECK(na == nh::netns_link_name("nh-", a));
 }
