@@ -1,0 +1,31 @@
+#pragma once
+// Per-container network sysctls (annotation netns-hook.sysctl), what
+// `docker run --sysctl` does: set inside the container's namespace before its
+// process starts.
+#include <string>
+#include <vector>
+
+namespace nh {
+
+constexpr const char* kAnnotationSysctl = "netns-hook.sysctl";
+constexpr std::size_t kMaxSysctls = 64;
+
+struct SysctlSetting {
+  std::string key;   // as given: "net.core.somaxconn" or "net/ipv4/conf/eth0.100/forwarding"
+  std::string path;  // under /proc/sys: "net/core/somaxconn"
+  std::string value;
+};
+
+// Parses "KEY=VALUE[,KEY=VALUE...]": net.* keys only (dots or slashes as the
+// separator), printable values without commas. Throws naming the bad item.
+std::vector<SysctlSetting> parse_sysctls(const std::string& text);
+
+// In the calling thread's network namespace: throws naming the first key that
+// does not exist there (a key that is not per-namespace does not). Keys of
+// interface PENDING (net.ipv4.conf.eth0.*, ...), not made yet, are checked
+// against the "default" entry the kernel copies from.
+void check_sysctls_exist(const std::vector<SysctlSetting>& settings, const std::string& pending = "");
+// In the calling thread's network namespace: checks, then writes them all.
+void apply_sysctls(const std::vector<SysctlSetting>& settings);
+
+}  // namespace nh
