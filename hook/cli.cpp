@@ -21,9 +21,10 @@ Commands:
   ls [--json]   list leases: container, pid, address, host veth, namespace alive, ports
   restore       re-install the firewall rules of every lease (after a firewall
                 reload wiped them); adds only what is missing
-  gc [--dry-run]  release the leases of namespaces that are gone and delete
-                orphan host veths of ours; --dry-run only prints
-  version       print the version
+  gc [--dry-run]  release the leases of namespaces that are gone, delete
+                orphan host veths of ours and DNAT rules with no lease;
+                --dry-run only prints
+  version       print the version and the libraries' versions
   help          print this help
 
 Options (also keys of a --config JSON file; flags win over the file):
@@ -34,17 +35,31 @@ Options (also keys of a --config JSON file; flags win over the file):
   --state-dir DIR     leases and lock file                      (default /run/netns-hook)
   --static-ip IP      address for this container (the annotation netns-hook.ip wins)
   --firewall BACKEND  iptables (libiptc, legacy tables) or none (default iptables)
+  --netns-dir DIR     where `ip netns` names are bound          (default /run/netns)
+  --netns-prefix P    name prefix: P + container id             (default nh-)
+  --no-netns-link     do not name the namespace for `ip netns`
+                      (same as --netns-link false)
+  --dns IP[,IP]       nameservers for the container's /etc/resolv.conf, written
+                      only when the runtime did not provide one (at most 3)
+  --log-file FILE     append each log line as a JSON object to FILE too
+  --log-level LEVEL   error, info or debug                      (default info)
   --config FILE       read settings from a JSON object, e.g. {"bridge": "br1", "mtu": 1400}
-  -d, --debug         log each step on stderr as well as syslog
+  -d, --debug         log level debug, and the log on stderr as well
   -h, --help          print this help
-  -V, --version       print the version
+  -V, --version       print the version and the libraries' versions
 
 Annotations read from the state:
   netns-hook.ip       request a specific address from the pool
   netns-hook.ports    publish ports, Docker's -p syntax, comma-separated:
                       8080:80, 8080:80/udp, 127.0.0.1:8080:80/tcp,
                       8000-8010:8000-8010 (protocols tcp, udp, sctp)
+  netns-hook.sysctl   network sysctls set inside the container's namespace,
+                      e.g. net.ipv4.tcp_keepalive_time=600,net.core.somaxconn=1024
+                      (per-namespace net.* keys only)
+  netns-hook.dns      nameservers, as --dns (the annotation wins)
+  netns-hook.enable   read by the hooks.d example's "when" (opt-in), not by the hook
 
+Logs go to syslog (identifier netns-hook) and, with --log-file, to a file.
 Errors print one line "netns-hook: <what>: <why>" on stderr and to syslog and
 exit 1; a failed setup first undoes what it did.
 )";
@@ -66,6 +81,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
     }
     if (arg == "-d" || arg == "--debug") {
       cmd.flags.emplace_back("debug", "true");
+      continue;
+    }
+    if (arg == "--no-netns-link") {
+      cmd.flags.emplace_back("netns-link", "false");
       continue;
     }
     if (arg == "--json") {

@@ -11,6 +11,7 @@
 #include "lib/hook_ops.hpp"
 #include "lib/log.hpp"
 #include "lib/oci_state.hpp"
+#include "lib/version.hpp"
 
 namespace {
 
@@ -21,13 +22,14 @@ int run(const std::vector<std::string>& args) {
       std::cout << nh::usage();
       return 0;
     case nh::Action::kVersion:
-      std::cout << "netns-hook " << NETNS_HOOK_VERSION << "\n";
+      std::cout << nh::version_text();
       return 0;
     default:
       break;
   }
   nh::Settings settings = nh::build_settings(cmd.config_path, cmd.flags);
-  nh::log_init(settings.debug);
+  nh::log_init(settings.debug ? nh::LogLevel::kDebug : nh::parse_log_level(settings.log_level), settings.debug,
+               settings.log_file);
   if (cmd.action == nh::Action::kList) {
     nh::list_leases(settings, cmd.json, std::cout);
     return 0;

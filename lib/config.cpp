@@ -33,6 +33,14 @@ bool parse_bool(const std::string& key, const std::string& value) {
   bad(key, value, "expected true or false");
 }
 
+void check_absolute_path(const std::string& key, const std::string& value) {
+  if (value.empty() || value[0] != '/') bad(key, value, "must be an absolute path");
+  if (value.size() > 1024) bad(key, value.substr(0, 32) + "...", "path is too long");
+}
+
+// The characters of a container id (lib/oci_state.cpp), which names files too.
+constexpr const char* kIdChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+
 void validate_network(const Network& n) {
   if (!n.gateway.address().is_v4())
     throw Error::input("invalid --ip \"" + n.gateway.str() + "\"", "IPv6 networks are not supported yet");
@@ -47,8 +55,9 @@ void validate_network(const Network& n) {
 }  // namespace
 
 const std::vector<std::string>& setting_keys() {
-  static const std::vector<std::string> keys = {"bridge", "ip",        "mtu",      "iface",
-                                                "state-dir", "static-ip", "firewall", "debug"};
+  static const std::vector<std::string> keys = {
+      "bridge",     "ip",         "mtu",          "iface",    "state-dir", "static-ip", "firewall",
+      "netns-link", "netns-dir",  "netns-prefix", "dns",      "log-file",  "log-level", "debug"};
   return keys;
 }
 
@@ -79,8 +88,7 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
     if (mtu < 68 || mtu > 65535) bad(key, value, "MTU must be from 68 to 65535");
     s.network.mtu = mtu;
   } else if (key == "state-dir") {
-    if (value.empty() || value[0] != '/') bad(key, value, "must be an absolute path");
-    if (value.size() > 1024) bad(key, value.substr(0, 32) + "...", "path is too long");
+    check_absolute_path(key, value);
     s.state_dir = value;
   } else if (key == "static-ip") {
     auto a = IpAddress::parse(value);
@@ -89,6 +97,24 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
   } else if (key == "firewall") {
     if (value != "iptables" && value != "none") bad(key, value, "expected \"iptables\" or \"none\"");
     s.firewall = value;
+  } else if (key == "netns-link") {
+    s.netns_link = parse_bool(key, value);
+  } else if (key == "netns-dir") {
+    check_absolute_path(key, value);
+    s.netns_dir = value;
+  } else if (key == "netns-prefix") {
+    if (value.size() > 64) bad(key, value.substr(0, 32) + "...", "longer than 64 characters");
+    if (value.find_first_not_of(kIdChars) != std::string::npos)
+      bad(key, value, "only letters, digits and _ . + - are allowed");
+    s.netns_prefix = value;
+  } else if (key == "dns") {
+    s.dns = parse_dns_list(value, "--dns");
+  } else if (key == "log-file") {
+    check_absolute_path(key, value);
+    s.log_file = value;
+  } else if (key == "log-level") {
+    if (value != "error" && value != "info" && value != "debug") bad(key, value, "expected error, info or debug");
+    s.log_level = value;
   } else if (key == "debug") {
     s.debug = parse_bool(key, value);
   } else {
@@ -134,6 +160,23 @@ Settings build_settings(const std::optional<std::string>& config_path, const std
   validate_network(s.network);
   if (s.static_ip) validate_requested_address(s.network, *s.static_ip, "--static-ip");
   return s;
+}
+
+std::vector<IpAddress> parse_dns_list(const std::string& text, const std::string& source) {
+  const std::string what = "invalid " + source + " \"" + printable(text.substr(0, 200)) + "\"";
+  std::vector<IpAddress> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto a = IpAddress::parse(item);
+    if (!a) throw Error::input(what, "\"" + printable(item.substr(0, 64)) + "\" is not an IP address");
+    out.push_back(*a);
+    if (out.size() > 3) throw Error::input(what, "more than 3 nameservers (resolv.conf reads only 3)");
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
 }
 
 void validate_requested_address(const Network& net, const IpAddress& addr, const std::string& source) {

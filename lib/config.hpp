@@ -24,8 +24,18 @@ struct Settings {
   std::string state_dir = "/run/netns-hook";
   std::optional<IpAddress> static_ip;
   std::string firewall = "iptables";  // backend: "iptables" or "none"
-  bool debug = false;
+  // `ip netns` names: <netns_dir>/<netns_prefix><id>, unless netns_link is off.
+  bool netns_link = true;
+  std::string netns_dir = "/run/netns";
+  std::string netns_prefix = "nh-";
+  std::vector<IpAddress> dns;  // nameservers for a resolv.conf the runtime did not provide
+  std::string log_file;        // JSON lines appended here as well as syslog, if set
+  std::string log_level = "info";  // error, info or debug
+  bool debug = false;              // log_level debug, and the log on stderr too
 };
+
+// Parses "IP[,IP...]" (at most 3, as resolv.conf reads); throws naming `source`.
+std::vector<IpAddress> parse_dns_list(const std::string& text, const std::string& source);
 
 // One "--key value" pair, as given on the command line or in a config file.
 using Setting = std::pair<std::string, std::string>;

@@ -1,19 +1,26 @@
 #pragma once
-// Logging: syslog under the identifier "netns-hook" always; stderr as well
-// when --debug is on. Errors reach stderr through main's single catch site.
+// Logging: syslog under the identifier "netns-hook" always; as JSON lines in
+// a file with --log-file; on stderr as well with --debug. Errors reach stderr
+// through main's single catch site.
 #include <string>
 
 namespace nh {
 
-void log_init(bool debug);
+enum class LogLevel { kError = 0, kInfo = 1, kDebug = 2 };
+
+// "error", "info" or "debug" (validated by the settings).
+LogLevel parse_log_level(const std::string& level);
+
+// Opens `file` (if not empty) for appending; throws naming it when it cannot.
+void log_init(LogLevel level, bool to_stderr, const std::string& file = "");
 bool log_debug_enabled();
 void log_debug(const std::string& msg);
 void log_info(const std::string& msg);
-// syslog only: main prints the same line on stderr.
+// syslog and the log file only: main prints the same line on stderr.
 void log_error(const std::string& msg);
 
-// With --debug, logs how long each step took ("step bridge: 212 us").
-// Costs one clock read per step otherwise.
+// At debug level, logs how long each step took ("step bridge: 212 us").
+// Costs one branch per step otherwise.
 class StepTimer {
  public:
   StepTimer();

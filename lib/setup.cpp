@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "lib/conntrack.hpp"
+#include "lib/container_sysctl.hpp"
 #include "lib/error.hpp"
 #include "lib/firewall.hpp"
 #include "lib/hook_ops.hpp"
 #include "lib/log.hpp"
 #include "lib/names.hpp"
 #include "lib/netns.hpp"
+#include "lib/netns_link.hpp"
+#include "lib/resolv_conf.hpp"
 #include "lib/rtnl.hpp"
 #include "lib/sysctl.hpp"
 
@@ -58,6 +61,7 @@ ClaimRequest make_request(const Settings& settings, const State& state, const Ne
   req.netns_dev = ns.dev();
   req.netns_inode = ns.inode();
   req.host_veth = host_veth_name(state.id);
+  if (settings.netns_link) req.netns_link = settings.netns_dir + "/" + netns_link_name(settings.netns_prefix, state.id);
   if (auto text = annotation(state, kAnnotationIp)) {
     auto a = IpAddress::parse(*text);
     if (!a) throw Error::input("invalid annotation " + std::string(kAnnotationIp) + " \"" + printable(*text) + "\"",
@@ -124,10 +128,36 @@ Claim claim_collecting_when_full(const Settings& settings, Pool& pool, const Cla
   }
 }
 
-// Inside the container's namespace, through a socket opened there.
-void configure_container(const Netns& ns, const Network& net, const Lease& lease) {
+// What a container asks for besides its address, read and checked before
+// anything changes: the annotations win over the options.
+struct Extras {
+  std::vector<SysctlSetting> sysctls;
+  std::vector<IpAddress> dns;
+  std::optional<ResolvConfTarget> resolv_conf;  // where the dns goes, if anywhere
+};
+
+Extras make_extras(const Settings& settings, const State& state, const Netns& ns) {
+  Extras x;
+  if (auto text = annotation(state, kAnnotationSysctl); text && !text->empty()) {
+    x.sysctls = parse_sysctls(*text);
+    ns.run_inside([&] { check_sysctls_exist(x.sysctls, settings.network.iface); });
+  }
+  x.dns = settings.dns;
+  if (auto text = annotation(state, kAnnotationDns); text && !text->empty())
+    x.dns = parse_dns_list(*text, std::string("annotation ") + kAnnotationDns);
+  if (!x.dns.empty()) x.resolv_conf = find_resolv_conf(state.bundle);
+  return x;
+}
+
+// Inside the container's namespace, through a socket opened there. The
+// sysctls come last: keys such as net.ipv4.conf.eth0.* need eth0.
+void configure_container(const Netns& ns, const Network& net, const Lease& lease,
+                         const std::vector<SysctlSetting>& sysctls) {
   std::optional<Netlink> inside;
-  ns.run_inside([&] { inside = Netlink::connect(); });
+  ns.run_inside([&] {
+    inside = Netlink::connect();
+    if (!sysctls.empty()) apply_sysctls(sysctls);
+  });
   // lo is always ifindex 1 (the kernel's LOOPBACK_IFINDEX) and setting IFF_UP
   // on an up link changes nothing: no lookup needed.
   set_link_up(*inside, 1, "lo");
@@ -154,6 +184,7 @@ SetupResult setup(const Settings& settings, const State& state) {
       return {SetupOutcome::kHostNetwork, {}};
     }
     ClaimRequest req = make_request(settings, state, req_ns);
+    Extras extras = make_extras(settings, state, req_ns);
     timer.step("namespace");
 
     Pool pool = Pool::open(settings.state_dir);
@@ -185,6 +216,7 @@ SetupResult setup(const Settings& settings, const State& state) {
 
     // Everything the undo steps refer to lives longer than the undo stack.
     auto fw = make_firewall(settings.firewall);
+    ResolvConfWrite resolv;
     const std::vector<Rule> mine = port_rules(state.id, lease.address, req.ports);
     std::vector<Rule> rules = bridge_rules(net);  // one ensure call: each table read once, committed at most once
     if (!mine.empty()) {
@@ -205,9 +237,21 @@ SetupResult setup(const Settings& settings, const State& state) {
       create_veth_replacing_orphan(host, spec);
       timer.step("veth");
       undo.push("delete " + lease.host_veth, [&] { delete_link(host, lease.host_veth); });
-      configure_container(req_ns, net, lease);
+      configure_container(req_ns, net, lease, extras.sysctls);
       timer.step("container address and route");
       pool.activate(lease);
+    } else if (!extras.sysctls.empty()) {  // joined: the namespace is built, its sysctls may still be asked for
+      req_ns.run_inside([&] { apply_sysctls(extras.sysctls); });
+    }
+    if (extras.resolv_conf) {
+      resolv = write_resolv_conf(std::move(*extras.resolv_conf), extras.dns);
+      undo.push("remove the resolv.conf written", [&] { resolv.undo(); });
+    }
+
+    if (!req.netns_link.empty()) {
+      bind_netns(req.netns_link, req_ns.fd(), req_ns.dev(), req_ns.inode());
+      undo.push("unbind " + req.netns_link, [&] { unbind_netns(req.netns_link); });
+      timer.step("netns name");
     }
 
     if (!req.ports.empty()) set_hairpin(host, lease.host_veth);

@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev catch2
   # tests and demo: a real runtime, a static busybox for container root
   # filesystems, and the tools the tests use to look at what the hook did
-  runc busybox-static iproute2 iptables util-linux procps coreutils
+  runc busybox-static iproute2 iptables util-linux procps coreutils jq
   # the benchmark compares with the CNI bridge plugin
   containernetworking-plugins
 )

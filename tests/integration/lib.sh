@@ -131,3 +131,44 @@ delete_all_containers() {
   local id
   for id in $(runc list -q 2>/dev/null); do timeout 20 runc delete -f "$id" >/dev/null 2>&1 || true; done
 }
+
+# A "container": a process in a network namespace of its own; sets NEWPID
+# and adds it to PIDS (the caller's cleanup kills them).
+PIDS=()
+new_netns_process() {
+  unshare --net sleep 300 </dev/null >/dev/null 2>&1 &
+  local p=$!
+  PIDS+=("$p")
+  NEWPID=$p
+  # wait (bounded) until the child has entered its namespace
+  for _ in $(seq 50); do
+    [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+    sleep 0.05
+  done
+}
+
+# What a bad input must not change: links (their flags left out: a bridge's
+# carrier comes and goes on its own as earlier veths vanish), addresses, rules
+# and the state dir. IPv4 addresses only: IPv6 link-local ones change state
+# (tentative, then valid) on their own. next/ is left out: it is where the
+# next allocation starts looking, and a rolled-back setup may move it.
+snapshot() {
+  { ip -o link show | sed 's/<[^>]*>//; s/ qdisc.*//'; ip -o -4 addr show; iptables-legacy-save 2>/dev/null | grep '^-A';
+    find "$STATE_DIR" -type f -not -path '*/next/*' -exec md5sum {} + 2>/dev/null | sort; ls /run/netns 2>/dev/null; } 2>/dev/null
+}
+
+# rejects "description" stdin-json expected-substring [hook args...]: the hook
+# ($HOOK) must refuse with one line naming what was wrong and change nothing
+# of what snapshot shows (state dir: $STATE_DIR).
+rejects() {
+  local desc=$1 input=$2 want=$3; shift 3
+  local before after err rc
+  before=$(snapshot)
+  err=$(printf '%s' "$input" | "$HOOK" "$@" 2>&1 >/dev/null); rc=$?
+  after=$(snapshot)
+  if [ $rc -eq 0 ]; then fail "$desc: exit 0"; return; fi
+  if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then fail "$desc: stderr is not one line: $err"; return; fi
+  case "$err" in netns-hook:*"$want"*) ;; *) fail "$desc: stderr '$err' lacks '$want'"; return;; esac
+  if [ "$before" != "$after" ]; then fail "$desc: the system changed"; diff <(echo "$before") <(echo "$after") | head; return; fi
+  pass "$desc ($err)"
+}

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -224,10 +225,35 @@ TEST_CASE("setting_keys lists the documented keys", "[config]") {
     CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
   // Every listed key is accepted by apply_setting with some valid value.
   nh::Settings s;
+  const std::map<std::string, std::string> valid = {
+      {"ip", "172.19.0.1/16"}, {"mtu", "1500"},        {"state-dir", "/run/x"}, {"static-ip", "172.19.0.9"},
+      {"firewall", "none"},    {"debug", "false"},     {"netns-link", "false"}, {"netns-dir", "/run/netns"},
+      {"dns", "10.0.0.53"},    {"log-file", "/run/x.log"}, {"log-level", "debug"}};
   for (const auto& k : keys) {
-    std::string v = k == "ip" ? "172.19.0.1/16" : k == "mtu" ? "1500" : k == "state-dir" ? "/run/x"
-                  : k == "static-ip" ? "172.19.0.9" : k == "firewall" ? "none" : k == "debug" ? "false" : "x0";
+    std::string v = valid.count(k) ? valid.at(k) : "x0";
     INFO("key " << k);
     CHECK_NOTHROW(nh::apply_setting(s, k, v));
   }
+}
+
+TEST_CASE("the ip netns, dns and log settings are checked", "[config]") {
+  nh::Settings s;
+  nh::apply_setting(s, "netns-prefix", "");
+  CHECK(s.netns_prefix.empty());
+  nh::apply_setting(s, "netns-prefix", "ctr.");
+  CHECK(s.netns_prefix == "ctr.");
+  CHECK_THROWS_WITH(nh::apply_setting(s, "netns-prefix", "a/b"), Catch::Contains("only letters, digits"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "netns-prefix", std::string(65, 'a')), Catch::Contains("longer than 64"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "netns-dir", "run/netns"), Catch::Contains("absolute path"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "netns-link", "maybe"), Catch::Contains("expected true or false"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "log-level", "trace"), Catch::Contains("expected error, info or debug"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "log-file", "x.log"), Catch::Contains("absolute path"));
+
+  nh::apply_setting(s, "dns", "10.0.0.53,1.1.1.1");
+  REQUIRE(s.dns.size() == 2);
+  CHECK(s.dns[1].str() == "1.1.1.1");
+  CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "10.0.0.53,,1.1.1.1"), Catch::Contains("\"\" is not an IP address"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "ns1.example"), Catch::Contains("\"ns1.example\" is not an IP"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4"), Catch::Contains("more than 3"));
+  CHECK_THROWS_WITH(nh::apply_setting(s, "dns", ""), Catch::Contains("--dns"));
 }
