@@ -102,6 +102,18 @@ expect_eq "it gets the address its annotation asks for" 172.19.0.100 "$(containe
 check "it pings c1" timeout 10 runc exec example ping -c1 -W2 "$IP1"
 check "the example is deleted" timeout 30 runc delete -f example
 
+echo "# sysctls, a resolv.conf and an ip netns name, seen from inside"
+make_rootfs "$WORK/rootfs-x"  # its own: the resolv.conf is written into it
+HOOK_ARGS="--dns 10.0.0.53" ANNOTATIONS='"netns-hook.sysctl": "net.core.somaxconn=1024,net.ipv4.conf.eth0.arp_ignore=1"' \
+  make_bundle "$WORK/x1" "$WORK/rootfs-x" "$HOOK"
+check "x1 starts" runc_start x1 "$WORK/x1"
+expect_eq "somaxconn as annotated, inside" 1024 "$(timeout 10 runc exec x1 cat /proc/sys/net/core/somaxconn)"
+expect_eq "eth0's arp_ignore as annotated, inside" 1 "$(timeout 10 runc exec x1 cat /proc/sys/net/ipv4/conf/eth0/arp_ignore)"
+check "the container reads the nameserver" bash -c "timeout 10 runc exec x1 cat /etc/resolv.conf | grep -qx 'nameserver 10.0.0.53'"
+check "ip netns exec nh-x1 sees its address" bash -c "ip netns exec nh-x1 ip -4 -o addr show eth0 | grep -q ' $(container_ip x1)/'"
+check "x1 deleted" timeout 30 runc delete -f x1
+check "its ip netns name is gone" bash -c "! ip netns list | grep -q nh-x1"
+
 echo "# everything goes away"
 check "c1 deleted" timeout 30 runc delete -f c1
 expect_eq "no veth left" 0 "$(veth_count)"
