@@ -48,8 +48,8 @@ cip() { cexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut 
 leased() { "$HOOK" ls --json | grep -q "\"id\": \"$1\""; }
 status_is() { crun state "$1" 2>/dev/null | grep -q "\"status\": \"$2\""; }
 wait_status() {  # wait_status ID STATUS: at most 10 s
-  local i
-  for i in $(seq 50); do status_is "$1" "$2" && return 0; sleep 0.2; done
+  local _
+  for _ in $(seq 50); do status_is "$1" "$2" && return 0; sleep 0.2; done
   return 1
 }
 not() { ! "$@"; }

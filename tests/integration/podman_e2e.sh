@@ -54,12 +54,14 @@ trap cleanup EXIT
 make_rootfs "$WORK/rootfs"
 
 # run NAME HOOKS_DIR [podman run options...]: a detached busybox container,
-# with --network none unless NET says otherwise; podman's output goes to WORK/NAME.log, the container id to WORK/NAME.id.
+# with --network none unless NET says otherwise, running CMD (split on spaces;
+# default sleep 600). podman's output goes to WORK/NAME.log, the id to WORK/NAME.id.
 run() {
   local name=$1 hooks=$2; shift 2
+  local cmd; read -ra cmd <<<"${CMD:-sleep 600}"
   timeout 60 "${PODMAN[@]}" --hooks-dir "$hooks" run -d --name "$name" --network "${NET:-none}" \
     --cgroup-parent "/$CGROUP_PARENT" --cap-add NET_RAW --rootfs "$@" "$WORK/rootfs" \
-    ${CMD:-sleep 600} </dev/null >"$WORK/$name.log" 2>&1 && tail -n1 "$WORK/$name.log" >"$WORK/$name.id"
+    "${cmd[@]}" </dev/null >"$WORK/$name.log" 2>&1 && tail -n1 "$WORK/$name.log" >"$WORK/$name.id"
 }
 pexec() { local name=$1; shift; timeout 20 "${PODMAN[@]}" exec "$name" "$@"; }
 pip() { pexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
@@ -71,8 +73,8 @@ released() { [ -s "$WORK/$1.id" ] && ! leased "$1"; }
 veth_of() { grep -o '"host_veth":"[^"]*"' "$STATE_DIR/leases/$1" | cut -d'"' -f4; }
 no_link() { [ -n "$1" ] && ! ip link show "$1" >/dev/null 2>&1; }
 wait_until() {  # wait_until SECONDS command...: poll every 0.2 s
-  local i
-  for i in $(seq $(($1 * 5))); do "${@:2}" && return 0; sleep 0.2; done
+  local _
+  for _ in $(seq $(($1 * 5))); do "${@:2}" && return 0; sleep 0.2; done
   return 1
 }
 ON=(--annotation netns-hook.enable=true)
