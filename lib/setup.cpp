@@ -102,15 +102,32 @@ void check_host_addresses(const std::vector<PortMapping>& ports, const std::vect
   }
 }
 
+// "Object exists" while the host end's name is free means the container
+// already has a link named like the peer: most often a network of its own,
+// set up by the runtime (podman without --network none).
+Error peer_name_taken(const Error& e, const VethSpec& spec) {
+  return Error(e.action(),
+               "the container already has a link named " + spec.peer_name +
+                   " (a network of its own? start it without one, e.g. podman --network none, or set --iface)",
+               e.kind(), e.code());
+}
+
 void create_veth_replacing_orphan(Netlink& host, const VethSpec& spec) {
   try {
     create_veth(host, spec);
+    return;
   } catch (const Error& e) {
+    if (e.code() != NLE_EXIST) throw;
     // The name is derived from this container's id and no lease holds it: a
     // link by that name is an orphan of a killed run. Replace it once.
-    if (e.code() != NLE_EXIST || !delete_link(host, spec.host_name)) throw;
+    if (!delete_link(host, spec.host_name)) throw peer_name_taken(e, spec);
     log_info("replaced orphan link " + spec.host_name);
+  }
+  try {
     create_veth(host, spec);
+  } catch (const Error& e) {
+    if (e.code() != NLE_EXIST) throw;
+    throw peer_name_taken(e, spec);
   }
 }
 

@@ -10,6 +10,8 @@ packages=(
   # tests and demo: a real runtime, a static busybox for container root
   # filesystems, and the tools the tests use to look at what the hook did
   runc busybox-static iproute2 iptables util-linux procps coreutils jq
+  # the other runtimes the end-to-end tests run (podman brings conmon)
+  crun podman
   # the benchmark compares with the CNI bridge plugin
   containernetworking-plugins
 )
