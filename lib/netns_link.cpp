@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/mount.h>
+#include <linux/stat.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,13 +23,25 @@ std::string dir_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// What iproute2's netns_add does: mark the directory shared, recursively;
-// if it is not a mount point yet (EINVAL), bind it onto itself and retry.
+bool is_mount_point(const std::string& dir) {
+  struct statx stx {};
+  if (::statx(AT_FDCWD, dir.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0) return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+// What iproute2's netns_add does, without its cost growing with the names
+// already bound: iproute2 marks the directory shared with MS_REC on every
+// call, which walks every bind beneath it. Once the directory is a mount
+// point, marking that one mount shared is enough (binds made under a shared
+// mount are shared already). The first time, bind it onto itself, then mark
+// it shared, recursively, as iproute2 does.
 void make_shared_mount_point(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    throw Error::from_errno("create " + dir, errno);
-  if (::mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) == 0) return;
-  if (errno != EINVAL) throw Error::from_errno("make " + dir + " a shared mount", errno);
+  if (is_mount_point(dir)) {
+    if (::mount("", dir.c_str(), "none", MS_SHARED, nullptr) != 0)
+      throw Error::from_errno("make " + dir + " a shared mount", errno);
+    return;
+  }
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw Error::from_errno("create " + dir, errno);
   if (::mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0)
     throw Error::from_errno("bind " + dir + " onto itself", errno);
   if (::mount("", dir.c_str(), "none", MS_SHARED | MS_REC, nullptr) != 0)
