@@ -40,7 +40,8 @@ void list_leases(const Settings& settings, bool json, std::ostream& out) {
                        {"host_veth", l.host_veth},
                        {"netns_alive", namespace_alive(l)},
                        {"shared_with", l.containers.front() == id ? "" : l.containers.front()},
-                       {"ports", ports_text(l, id, false)}});
+                       {"ports", ports_text(l, id, false)},
+                       {"netns_link", l.netns_links.count(id) ? l.netns_links.at(id) : ""}});
       }
     }
     out << arr.dump(2) << "\n";

@@ -68,6 +68,9 @@ State parse_state(std::string_view json) {
     if (!a->is_object()) bad("\"annotations\" is not an object");
     for (auto it = a->begin(); it != a->end(); ++it) {
       if (!it.value().is_string()) bad("annotation \"" + printable(it.key()) + "\" is not a string");
+      if (it.key().rfind("netns-hook.", 0) == 0 && it.value().get_ref<const std::string&>().size() > kMaxAnnotationBytes)
+        bad("annotation \"" + printable(it.key()) + "\" is longer than " + std::to_string(kMaxAnnotationBytes) +
+            " bytes");
       s.annotations.emplace(it.key(), it.value().get<std::string>());
     }
   }

@@ -9,6 +9,8 @@
 namespace nh {
 
 constexpr std::size_t kMaxStateBytes = 1 << 20;  // 1 MiB
+// netns-hook's own annotations ("netns-hook.*"); others are not ours to judge.
+constexpr std::size_t kMaxAnnotationBytes = 16 << 10;
 
 struct State {
   std::string id;

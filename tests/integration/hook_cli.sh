@@ -34,6 +34,7 @@ rejects "unknown status" "{\"id\":\"x\",\"status\":\"running\",\"pid\":$P}" "sta
 rejects "annotation that is not a string" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"a\":1}}" "annotation \"a\""
 rejects "netns-hook.ip that is not an address" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"banana\"}}" "not an IP address"
 rejects "netns-hook.ip outside the subnet" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"10.0.0.5\"}}" "not inside the subnet"
+rejects "an annotation value over 16 KiB" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ports\":\"$(printf "%017000d" 0)\"}}" "is longer than 16384 bytes"
 rejects "netns-hook.ip equal to the gateway" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ip\":\"172.19.0.1\"}}" "gateway"
 rejects "netns-hook.ports with a newline stays one line" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ports\":\"80:80/tc\\np\"}}" 'unknown protocol "tc\x0ap"'
 rejects "ports with --firewall none" "{\"id\":\"x\",\"status\":\"creating\",\"pid\":$P,\"annotations\":{\"netns-hook.ports\":\"8080:80\"}}" "needs a firewall backend" --firewall none

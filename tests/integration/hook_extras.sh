@@ -27,6 +27,7 @@ check "n1 set up from another mount namespace" bash -c "setup_json n1 $N1 | unsh
 check "ip netns list shows nh-n1" bash -c "ip netns list | grep -qx 'nh-n1.*'"
 N1_ADDR=$(nsenter -t "$N1" -n ip -4 -o addr show eth0 | awk '{print $4}')
 check "ip netns exec nh-n1 sees the container's address" bash -c "ip netns exec nh-n1 ip -4 -o addr show eth0 | grep -q ' $N1_ADDR '"
+check "ls --json names the path" bash -c "'$HOOK' ls --json | jq -e '.[] | select(.id == \"n1\") | .netns_link == \"/run/netns/nh-n1\"' >/dev/null"
 check "/run/netns is a shared mount point, as iproute2 makes it" bash -c "grep ' /run/netns ' /proc/self/mountinfo | grep -q shared:"
 new_netns_process; N2=$NEWPID
 check "n2 joins n1's namespace and gets a name of its own" bash -c "setup_json n2 $N1 | '$HOOK' && ip netns list | grep -qx 'nh-n2.*'"

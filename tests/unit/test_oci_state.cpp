@@ -136,3 +136,13 @@ TEST_CASE("input over 1 MiB is refused before parsing", "[oci_state]") {
   std::string over = head + std::string(nh::kMaxStateBytes - head.size() - tail.size() + 1, 'x') + tail;
   expect_rejected(over, "larger than 1048576 bytes");
 }
+
+TEST_CASE("netns-hook's own annotations are bounded; others are not ours to judge", "[oci_state]") {
+  auto with = [](const std::string& key, std::size_t n) {
+    return R"({"id":"t1","status":"creating","pid":1,"annotations":{")" + key + R"(":")" + std::string(n, '1') + R"("}})";
+  };
+  CHECK(nh::parse_state(with("netns-hook.ports", nh::kMaxAnnotationBytes)).annotations.size() == 1);
+  expect_rejected(with("netns-hook.ports", nh::kMaxAnnotationBytes + 1),
+                  "annotation \"netns-hook.ports\" is longer than 16384 bytes");
+  CHECK(nh::parse_state(with("io.podman.annotations.label", 100000)).annotations.size() == 1);
+}
