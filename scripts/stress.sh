@@ -148,7 +148,8 @@ fw_rules() { iptables-legacy-save -t nat; iptables-legacy-save -t filter; }
 # The ids named by the rules of one container (tagged netns-hook:ID, not the bridge's).
 rule_ids() { fw_rules | grep -o -- '--comment "\{0,1\}netns-hook:[^" ]*' | sed 's/.*netns-hook://' | grep -vx "$BRIDGE" | sort -u; }
 our_veths() { ip -o link show | grep -oE '^[0-9]+: nh[0-9a-f]{12}[@:]' | sed -E 's/^[0-9]+: //; s/[@:]$//' | sort -u; }
-inside_addresses() { timeout 5 nsenter -t "$1" -n ip -4 -o addr show dev eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
+# inside_addresses PID: the IPv4 addresses on eth0 in PID's namespace (none if it has no eth0).
+inside_addresses() { { timeout 5 nsenter -t "$1" -n ip -4 -o addr show dev eth0 2>/dev/null || true; } | awk '{print $4}' | cut -d/ -f1; }
 
 count() { sed '/^$/d' | wc -l; }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Concurrency and crash safety, end to end: scripts/stress.sh at a size that
-# fits CI, and each of its figures checked. 50 containers set up in parallel;
+# fits CI, and each of its figures checked. 50 containers set up all at once;
 # then 50 more set up while the first 50 are torn down, 10 of those hook runs
 # SIGKILLed at a random moment; a few containers killed behind the hook's
 # back; then `netns-hook gc`. Runs inside tests/sandbox.sh.
@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 [ "${NH_IN_SANDBOX:-}" = 1 ] || { echo "run me through tests/sandbox.sh"; exit 2; }
 
-OUT=$("$here/../../scripts/stress.sh" --hook "$HOOK" -n 100 -k 10 -p 16 -t 30 2>&1)
+OUT=$("$here/../../scripts/stress.sh" --hook "$HOOK" -n 100 -k 10 -p 50 -t 30 2>&1)
 RC=$?
 printf '%s\n' "$OUT" | sed 's/^/  | /'
 
