@@ -41,7 +41,8 @@ std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ost
       if (dry_run) continue;
       State s;
       s.id = id;
-      errors.run([&] { teardown(settings, s); });
+      // Only this lease: the container may have been restarted since list().
+      errors.run([&] { teardown(settings, s, &lease); });
     }
     if (ids.empty()) {
       out << "gc: " << verb << " " << lease.address.str() << " (no container left)\n";

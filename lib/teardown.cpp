@@ -8,16 +8,21 @@
 
 namespace nh {
 
-void teardown(const Settings& settings, const State& state) {
+void teardown(const Settings& settings, const State& state, const Lease* only) {
   wrap("tear down container " + state.id, [&] {
     Pool pool = Pool::open(settings.state_dir);
+    auto lease = pool.find(state.id);
+    if (only && lease && !same_lease(*lease, *only)) {
+      log_info("container " + state.id + " has a new lease since gc looked: left alone");
+      return;
+    }
     // The container's published ports first, while its lease still reserves
     // them: no other container can be handed a port whose old DNAT still stands.
     // If that fails, stop here: the lease keeps the ports reserved and names
     // the rules, so running teardown again can finish the job.
-    if (auto lease = pool.find(state.id); lease && !lease->ports_of(state.id).empty())
+    if (lease && !lease->ports_of(state.id).empty())
       make_firewall(settings.firewall)->remove(port_rules(state.id, lease->address, lease->ports_of(state.id)));
-    Drop drop = pool.drop(state.id);
+    Drop drop = pool.drop(state.id, only);
     ErrorList errors;
     if (drop.kind == DropKind::kUnknown) {
       log_debug("container " + state.id + " has no lease: nothing to do");

@@ -3,7 +3,8 @@
 # fits CI, and each of its figures checked. 50 containers set up all at once;
 # then 50 more set up while the first 50 are torn down, 10 of those hook runs
 # SIGKILLed at a random moment; a few containers killed behind the hook's
-# back; then `netns-hook gc`. Runs inside tests/sandbox.sh.
+# back; then `netns-hook gc`. Then gc racing a restart, step by step.
+# Runs inside tests/sandbox.sh.
 set -uo pipefail
 HOOK=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,4 +51,40 @@ expect_eq "gc succeeds" 0 "$(fig "gc exit status")"
 zero "after gc" "$SEEN" "$TWO_NS" "$TWO_IDS" "$MISMATCH" "$LOST" "leaked leases" "leaked veths" \
   "leaked rules (ids without a lease)" "live containers missing their port rule"
 expect_eq "stress.sh exits 0" 0 "$RC"
+
+echo "# gc acts on the lease it judged dead, not on one a restart made since"
+# gc lists the leases, then tears the dead ones down one by one. Holding the
+# iptables lock stops it at the first (gb's published port) while the
+# container behind the second (ga) is restarted under the same id, as a
+# runtime's restart policy does; ga's new lease must survive gc.
+S=/run/nh-restart
+ARGS=(--state-dir "$S")
+SELF=$(readlink /proc/self/ns/net)
+PIDS=()
+trap 'kill -9 "${PIDS[@]}" 2>/dev/null; exec 9>&-' EXIT
+container() {
+  unshare --net sleep 300 </dev/null >/dev/null 2>&1 &
+  NEWPID=$!; PIDS+=("$NEWPID"); disown
+  for _ in $(seq 100); do [ "$(readlink "/proc/$NEWPID/ns/net")" != "$SELF" ] && break; sleep 0.02; done
+}
+container; GB=$NEWPID; container; GA1=$NEWPID; container; GA2=$NEWPID
+check "gb set up publishing 7071" bash -c "echo '{\"id\":\"gb\",\"status\":\"creating\",\"pid\":$GB,\"annotations\":{\"netns-hook.ports\":\"7071:80\"}}' | '$HOOK' ${ARGS[*]}"
+sleep 1.1  # leases list oldest first: ga's lease after gb's
+check "ga set up" bash -c "echo '{\"id\":\"ga\",\"status\":\"creating\",\"pid\":$GA1}' | '$HOOK' ${ARGS[*]}"
+kill -9 "$GB" "$GA1"
+for _ in $(seq 100); do readlink "/proc/$GA1/ns/net" >/dev/null 2>&1 || readlink "/proc/$GB/ns/net" >/dev/null 2>&1 || break; sleep 0.02; done
+exec 9>/run/xtables.lock
+flock 9
+"$HOOK" "${ARGS[@]}" gc >/dev/null 2>&1 9>&- &
+GC=$!
+sleep 0.3  # gc has listed both leases and waits for the lock
+printf '{"id":"ga","status":"creating","pid":%s}' "$GA2" | "$HOOK" "${ARGS[@]}" 9>&- &
+SETUP=$!
+# ga's new lease is written before its setup waits for the lock too
+for _ in $(seq 200); do grep -qs "\"pid\":$GA2," "$S"/leases/* && break; sleep 0.02; done
+exec 9>&-
+wait "$GC"; expect_eq "gc succeeds" 0 "$?"
+wait "$SETUP"; expect_eq "ga's restart succeeds" 0 "$?"
+check "the restarted ga has its address" bash -c "nsenter -t $GA2 -n ip -4 -o addr show dev eth0 | grep -q ' 172.19.'"
+check "and its lease" bash -c "grep -qs '\"pid\":$GA2,' $S/leases/*"
 summary
