@@ -182,7 +182,7 @@ figures() {
   bad_figure "$when: ids on two leases" "$(cut -f2 "$WORK/leases" | tr ' ' '\n' | sed '/^$/d' | sort | uniq -d | count)"
   bad_figure "$when: live containers whose address is not their lease's" "$mismatch"
   bad_figure "$when: lost leases (live container without lease or address)" "$lost"
-  bad_figure "$when: leaked leases" "$(awk -F'\t' '$2 == "" {print "(empty)"} {n = split($2, a, " "); for (k = 1; k <= n; k++) print a[k]}' "$WORK/leases" | sort -u | comm -23 - "$expected" | count)"
+  bad_figure "$when: leaked leases" "$(awk -F'\t' '$2 == "" {print "(empty lease) " $1} {n = split($2, a, " "); for (k = 1; k <= n; k++) print a[k]}' "$WORK/leases" | sort -u | comm -23 - "$expected" | count)"
   bad_figure "$when: leaked veths" "$(our_veths | comm -23 - <(cut -f3 "$WORK/leases" | sort -u) | count)"
   bad_figure "$when: leaked rules (ids without a lease)" "$(rule_ids | comm -23 - <(leased_ids) | count)"
   local missing=0
