@@ -64,7 +64,8 @@ std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ost
       if (dry_run) continue;
       State s;
       s.id = id;
-      errors.run([&] { teardown(settings, s); });
+      // Only this lease: the container may have been restarted since list().
+      errors.run([&] { teardown(settings, s, &lease); });
     }
     if (ids.empty()) {
       out << "gc: " << verb << " " << lease.address.str() << " (no container left)\n";
@@ -87,21 +88,23 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
   // Links first, leases after: a veth made by a setup running now has its
   // lease written before it, so it shows up below as leased.
   Netlink host = Netlink::connect();
-  std::vector<std::pair<std::string, std::string>> ours;  // (veth, bridge)
+  std::vector<std::pair<LinkRef, std::string>> ours;  // (veth, bridge)
   for (const auto& bridge : bridges) {
     if (auto info = find_link(host, bridge))
-      for (const auto& name : links_of_master(host, info->index))
-        if (is_our_veth_name(name)) ours.emplace_back(name, bridge);
+      for (auto& link : links_of_master(host, info->index))
+        if (is_our_veth_name(link.name)) ours.emplace_back(std::move(link), bridge);
   }
   std::set<std::string> leased;
   for (const auto& l : Pool::open(settings.state_dir).list())
     if (!l.containers.empty()) leased.insert(l.host_veth);
 
   ErrorList errors;
-  for (const auto& [name, bridge] : ours) {
-    if (leased.count(name)) continue;
-    out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << name << " on " << bridge << "\n";
-    if (!dry_run) errors.run([&] { delete_link(host, name); });
+  for (const auto& entry : ours) {
+    const LinkRef& link = entry.first;
+    if (leased.count(link.name)) continue;
+    out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << link.name << " on " << entry.second
+        << "\n";
+    if (!dry_run) errors.run([&] { delete_link(host, link); });
   }
   errors.run([&] { remove_orphan_port_rules(settings, dry_run, out); });
   errors.throw_if_any();

@@ -27,8 +27,9 @@ struct SetupResult {
 // Steps in setup.cpp; rolls back everything it did when a step fails.
 SetupResult setup(const Settings& settings, const State& state);
 // Steps in teardown.cpp; runs every step, tolerates what is already gone,
-// reports all failures together.
-void teardown(const Settings& settings, const State& state);
+// reports all failures together. With `only` (gc), does nothing unless the
+// container's lease is still that one.
+void teardown(const Settings& settings, const State& state, const Lease* only = nullptr);
 // `netns-hook ls`: a table, or JSON.
 void list_leases(const Settings& settings, bool json, std::ostream& out);
 // `netns-hook restore`: re-installs the firewall rules every lease calls for

@@ -49,6 +49,11 @@ bool namespace_alive(const Lease& l) {
   return false;
 }
 
+bool same_lease(const Lease& a, const Lease& b) {
+  return a.address == b.address && a.netns_dev == b.netns_dev && a.netns_inode == b.netns_inode &&
+         a.pid == b.pid && a.created == b.created;
+}
+
 namespace {
 
 // The state directory decides which addresses and ports containers get and
@@ -357,7 +362,7 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
   remove_at(netns_, netns_key(l->netns_dev, l->netns_inode));
 }
 
-Drop Pool::drop(const std::string& id) {
+Drop Pool::drop(const std::string& id, const Lease* only) {
   auto held = lock();
   auto addr = read_file_at(ids_, id);
   if (!addr) return {DropKind::kUnknown, {}};
@@ -366,6 +371,7 @@ Drop Pool::drop(const std::string& id) {
     remove_at(ids_, id);
     return {DropKind::kUnknown, {}};
   }
+  if (only && !same_lease(*l, *only)) return {DropKind::kUnknown, {}};
   auto& cs = l->containers;
   auto it = std::find(cs.begin(), cs.end(), id);
   if (it == cs.end()) {

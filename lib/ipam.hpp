@@ -54,6 +54,9 @@ std::string lease_to_json(const Lease& l);
 // Whether any container of the lease is still in the namespace it was made
 // for (a dead process or a recycled pid both count as gone).
 bool namespace_alive(const Lease& l);
+// The same lease, not merely one at the same address or for the same id: gc
+// acts on the lease it judged dead, never on one made since by a restart.
+bool same_lease(const Lease& a, const Lease& b);
 Lease lease_from_json(const std::string& text, const std::string& name);
 
 struct ClaimRequest {
@@ -105,7 +108,8 @@ class Pool {
   // Teardown, first half: removes `id`. On kLast the lease stays (with no
   // containers, still indexed by `id`) so its address is not reused until
   // forget() after the veth is gone; calling drop() again resumes (kLast).
-  Drop drop(const std::string& id);
+  // With `only`, drops nothing (kUnknown) unless `id`'s lease is still that one.
+  Drop drop(const std::string& id, const Lease* only = nullptr);
   // Teardown, second half: releases the address of a lease drop() returned as kLast.
   void forget(const Lease& l, const std::string& id);
 

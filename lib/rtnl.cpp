@@ -222,14 +222,14 @@ void set_hairpin(Netlink& nl, const std::string& port) {
     throw nl_error("set hairpin mode on " + port, rc, &nl);
 }
 
-std::vector<std::string> links_of_master(Netlink& nl, int master_index) {
+std::vector<LinkRef> links_of_master(Netlink& nl, int master_index) {
   nl_cache* raw = nullptr;
   if (int rc = rtnl_link_alloc_cache(nl.get(), AF_UNSPEC, &raw); rc < 0) throw nl_error("list links", rc, &nl);
   std::unique_ptr<nl_cache, Deleter<nl_cache_free>> cache(raw);
-  std::vector<std::string> out;
+  std::vector<LinkRef> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
     auto* l = reinterpret_cast<rtnl_link*>(o);
-    if (rtnl_link_get_master(l) == master_index) out.emplace_back(rtnl_link_get_name(l));
+    if (rtnl_link_get_master(l) == master_index) out.push_back({rtnl_link_get_name(l), rtnl_link_get_ifindex(l)});
   }
   return out;
 }
@@ -240,6 +240,15 @@ bool delete_link(Netlink& nl, const std::string& name) {
   int rc = rtnl_link_delete(nl.get(), link.get());
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
   if (rc < 0) throw nl_error("delete link " + name, rc, &nl);
+  return true;
+}
+
+bool delete_link(Netlink& nl, const LinkRef& ref) {
+  LinkPtr link(must(rtnl_link_alloc(), "alloc link"));
+  rtnl_link_set_ifindex(link.get(), ref.index);
+  int rc = rtnl_link_delete(nl.get(), link.get());
+  if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
+  if (rc < 0) throw nl_error("delete link " + ref.name, rc, &nl);
   return true;
 }
 

@@ -77,11 +77,18 @@ void create_veth(Netlink& nl, const VethSpec& spec);
 // through the host's address is DNAT'd inside the bridge and sent back that way.
 void set_hairpin(Netlink& nl, const std::string& port);
 
-// Names of all links enslaved to `master_index` (one dump; for gc, not setup).
-std::vector<std::string> links_of_master(Netlink& nl, int master_index);
+struct LinkRef {
+  std::string name;
+  int index = 0;
+};
+// All links enslaved to `master_index` (one dump; for gc, not setup).
+std::vector<LinkRef> links_of_master(Netlink& nl, int master_index);
 
 // Deletes a link by name; false when it did not exist.
 bool delete_link(Netlink& nl, const std::string& name);
+// Deletes exactly the link gc saw: a link made since under the same name has
+// another index and is left alone. False when it is gone.
+bool delete_link(Netlink& nl, const LinkRef& link);
 void set_link_up(Netlink& nl, int index, const std::string& name);
 void add_address(Netlink& nl, int index, const std::string& link_name, const Cidr& addr);
 void add_default_route(Netlink& nl, int index, const std::string& link_name, const IpAddress& gateway);

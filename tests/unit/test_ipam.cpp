@@ -204,6 +204,22 @@ TEST_CASE("a teardown interrupted before forget() can be run again", "[ipam]") {
   CHECK(pool.list().empty());
 }
 
+TEST_CASE("a drop limited to one lease leaves the lease a restart made since alone", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::Pool::open(dir.path());
+  auto old = pool.claim(network(), request("a", 4026531001u)).lease;
+  // gc saw `old` dead; meanwhile the runtime restarted "a" in a new namespace.
+  auto d = pool.drop("a");
+  pool.forget(d.lease, "a");
+  auto fresh = pool.claim(network(), request("a", 4026531002u)).lease;
+  CHECK_FALSE(nh::same_lease(old, fresh));
+  CHECK(pool.drop("a", &old).kind == DropKind::kUnknown);
+  REQUIRE(pool.find("a"));
+  CHECK(pool.find("a")->address == fresh.address);
+  // The lease it names is still dropped.
+  CHECK(pool.drop("a", &fresh).kind == DropKind::kLast);
+}
+
 TEST_CASE("a container joining a namespace cannot ask for another address", "[ipam]") {
   nh_test::TempDir dir;
   auto pool = nh::Pool::open(dir.path());
