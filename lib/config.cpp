@@ -128,7 +128,8 @@ Settings build_settings(const std::optional<std::string>& config_path, const std
   Settings s;
   if (config_path) {
     for (const auto& [k, v] : read_config_file(*config_path))
-      wrap("config file " + *config_path, [&] { apply_setting(s, k, v); });
+      // k, v captured by name: clang before 16 cannot capture a structured binding.
+      wrap("config file " + *config_path, [&, &k = k, &v = v] { apply_setting(s, k, v); });
   }
   for (const auto& [k, v] : flags) apply_setting(s, k, v);
   validate_network(s.network);

@@ -78,7 +78,8 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
   for (const auto& [name, bridge] : ours) {
     if (leased.count(name)) continue;
     out << "gc: " << (dry_run ? "would delete" : "deleted") << " orphan veth " << name << " on " << bridge << "\n";
-    if (!dry_run) errors.run([&] { delete_link(host, name); });
+    // Captured by name: clang before 16 cannot capture a structured binding.
+    if (!dry_run) errors.run([&, &name = name] { delete_link(host, name); });
   }
   errors.throw_if_any();
 }
