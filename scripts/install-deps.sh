@@ -12,6 +12,8 @@ packages=(
   runc busybox-static iproute2 iptables util-linux procps coreutils
   # the benchmark compares with the CNI bridge plugin
   containernetworking-plugins
+  # scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
