@@ -96,7 +96,8 @@ std::optional<std::uint64_t> IpAddress::minus(const IpAddress& base) const {
 }
 
 Cidr Cidr::parse(std::string_view text) {
-  const std::string quoted = "\"" + std::string(text) + "\"";
+  // printable(): the text comes from flags and config files and is quoted in a one-line error.
+  const std::string quoted = "\"" + printable(text) + "\"";
   auto slash = text.find('/');
   if (slash == std::string_view::npos)
     throw Error::input("parse CIDR " + quoted, "expected ADDRESS/PREFIX, e.g. 172.19.0.1/16");

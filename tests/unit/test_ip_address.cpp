@@ -144,6 +144,24 @@ TEST_CASE("Cidr::parse rejects malformed text naming it", "[ip][cidr]") {
   expect_bad_cidr("fd00::1/129", "from 0 to 128");
 }
 
+// Found by tests/fuzz/fuzz_cidr.cpp: the message quoted the text as given, so a
+// --ip (or config "ip") holding a newline made a two-line error.
+TEST_CASE("Cidr::parse quotes malformed text on one line", "[ip][cidr]") {
+  for (const std::string text : {"10.0.0.1\n/24", "10.0.0.1/2\n4", "10.0.\x10.1"}) {
+    INFO("CIDR " << nh::printable(text));
+    try {
+      Cidr::parse(text);
+      FAIL("Cidr::parse accepted it");
+    } catch (const nh::Error& e) {
+      const std::string msg = e.what();
+      INFO("message: " << msg);
+      CHECK(msg.find('\n') == std::string::npos);
+      CHECK(msg.find('\x10') == std::string::npos);
+      CHECK(msg.find("\"" + nh::printable(text) + "\"") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("Cidr network, last, contains and network_str", "[ip][cidr]") {
   auto c = Cidr::parse("172.19.0.1/16");
   CHECK(c.network().str() == "172.19.0.0");
