@@ -105,7 +105,8 @@ std::vector<Setting> read_config_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond a double (1e999) throws out_of_range.
     throw Error::input(what, json_parse_reason(e.what()));
   }
   if (!j.is_object()) throw Error::input(what, "expected a JSON object of settings");

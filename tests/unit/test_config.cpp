@@ -123,6 +123,10 @@ TEST_CASE("bad config files are refused naming the file", "[config]") {
     auto path = dir.write("c.json", "bridge = br1\n");
     expect_invalid(path, {}, {path, "not valid JSON"});
   }
+  SECTION("a number beyond a double") {  // found by fuzz_config: nlohmann's out_of_range escaped
+    auto path = dir.write("c.json", R"({"mtu":1e999})");
+    expect_invalid(path, {}, {"read config file " + path, "not valid JSON", "number overflow"});
+  }
   SECTION("not an object") {
     auto path = dir.write("c.json", R"(["bridge","br1"])");
     expect_invalid(path, {}, {path, "expected a JSON object"});
