@@ -118,7 +118,7 @@ std::vector<Setting> read_config_file(const std::string& path) {
     else if (v.is_number_unsigned()) value = std::to_string(v.get<unsigned long long>());
     else if (v.is_boolean()) value = v.get<bool>() ? "true" : "false";
     else
-      throw Error::input(what, "value of \"" + it.key() + "\" must be a string, a non-negative integer or a boolean, not " +
+      throw Error::input(what, "value of \"" + printable(it.key()) + "\" must be a string, a non-negative integer or a boolean, not " +
                                    v.dump());
     out.emplace_back(it.key(), value);
   }

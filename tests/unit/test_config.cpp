@@ -135,6 +135,10 @@ TEST_CASE("bad config files are refused naming the file", "[config]") {
     auto path = dir.write("c.json", R"({"bridge":["br1","br2"]})");
     expect_invalid(path, {}, {path, "\"bridge\" must be a string, a non-negative integer or a boolean"});
   }
+  SECTION("a key with a newline, quoted on one line") {
+    auto path = dir.write("c.json", R"({"a\nb":null})");
+    expect_invalid(path, {}, {path, "value of \"a\\x0ab\" must be"});
+  }
   SECTION("object value") {
     auto path = dir.write("c.json", R"({"mtu":{"v":1400}})");
     expect_invalid(path, {}, {path, "\"mtu\""});
