@@ -62,6 +62,17 @@ TEST_CASE("IpAddress::parse rejects garbage", "[ip]") {
   CHECK_FALSE(IpAddress::parse(std::string(100, '1')).has_value());
 }
 
+// Found by fuzz_cidr: inet_pton saw the text only up to a NUL, so
+// "10.0.0.5<NUL>anything" (say in the netns-hook.ip annotation) was 10.0.0.5.
+TEST_CASE("IpAddress::parse rejects text with a NUL in it", "[ip]") {
+  using namespace std::string_literals;
+  for (const std::string bad : {"10.0.0.1\0"s, "10.0.0.1\0x"s, "fd00::1\0::2"s, "\0"s}) {
+    INFO("input \"" << nh::printable(bad) << "\"");
+    CHECK_FALSE(IpAddress::parse(bad).has_value());
+  }
+  CHECK_THROWS_AS(Cidr::parse("10.0.0.1\0/24"s), nh::Error);
+}
+
 TEST_CASE("str round trips", "[ip]") {
   for (const char* text : {"0.0.0.0", "10.9.0.1", "255.255.255.255", "::", "fd00::1", "2001:db8::ff00:42:8329"}) {
     CHECK(ip(text).str() == text);
