@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
   else
     failed=$((failed + 1))
     echo "fuzz $t: FAILED (exit $rc) after ${runs:-?} runs; inputs in $crashes/, log $log" >&2
-    grep -a -m3 -E 'ERROR: |runtime error: |fuzz invariant broken' "$log" >&2 || tail -n5 "$log" >&2
+    grep -a -m3 -E 'fuzz invariant broken|terminate called|what\(\):|runtime error: |ERROR: ' "$log" >&2 || tail -n5 "$log" >&2
   fi
 done
 echo "fuzz: $passed passed, $failed failed"
