@@ -131,7 +131,8 @@ std::vector<Setting> read_config_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond a double (1e999) throws out_of_range.
     throw Error::input(what, json_parse_reason(e.what()));
   }
   if (!j.is_object()) throw Error::input(what, "expected a JSON object of settings");
@@ -143,7 +144,7 @@ std::vector<Setting> read_config_file(const std::string& path) {
     else if (v.is_number_unsigned()) value = std::to_string(v.get<unsigned long long>());
     else if (v.is_boolean()) value = v.get<bool>() ? "true" : "false";
     else
-      throw Error::input(what, "value of \"" + it.key() + "\" must be a string, a non-negative integer or a boolean, not " +
+      throw Error::input(what, "value of \"" + printable(it.key()) + "\" must be a string, a non-negative integer or a boolean, not " +
                                    v.dump());
     out.emplace_back(it.key(), value);
   }
@@ -154,7 +155,8 @@ Settings build_settings(const std::optional<std::string>& config_path, const std
   Settings s;
   if (config_path) {
     for (const auto& [k, v] : read_config_file(*config_path))
-      wrap("config file " + *config_path, [&] { apply_setting(s, k, v); });
+      // k, v captured by name: clang before 16 cannot capture a structured binding.
+      wrap("config file " + *config_path, [&, &k = k, &v = v] { apply_setting(s, k, v); });
   }
   for (const auto& [k, v] : flags) apply_setting(s, k, v);
   validate_network(s.network);

@@ -10,7 +10,9 @@
 namespace nh {
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton reads up to a NUL: "10.0.0.5\0junk" must not pass as 10.0.0.5.
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   std::string s(text);
   IpAddress a;
   if (::inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) {
@@ -96,7 +98,8 @@ std::optional<std::uint64_t> IpAddress::minus(const IpAddress& base) const {
 }
 
 Cidr Cidr::parse(std::string_view text) {
-  const std::string quoted = "\"" + std::string(text) + "\"";
+  // printable(): the text comes from flags and config files and is quoted in a one-line error.
+  const std::string quoted = "\"" + printable(text) + "\"";
   auto slash = text.find('/');
   if (slash == std::string_view::npos)
     throw Error::input("parse CIDR " + quoted, "expected ADDRESS/PREFIX, e.g. 172.19.0.1/16");

@@ -246,7 +246,8 @@ class IptcFirewall final : public Firewall {
     auto lock = xtables_lock();
     std::size_t changed = 0;
     for (const auto& [table, list] : by_table)
-      changed += with_retry(table, [&] { return apply_table(table, list, install); });
+      // Captured by name: clang before 16 cannot capture a structured binding.
+      changed += with_retry(table, [&, &table = table, &list = list] { return apply_table(table, list, install); });
     return changed;
   }
 

@@ -33,7 +33,8 @@ State parse_state(std::string_view json) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json.begin(), json.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond a double (1e999) throws out_of_range.
     bad(json_parse_reason(e.what()));
   }
   if (!j.is_object()) bad("expected a JSON object, got " + std::string(j.type_name()));

@@ -14,6 +14,8 @@ packages=(
   crun podman
   # the benchmark compares with the CNI bridge plugin
   containernetworking-plugins
+  # scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -124,6 +124,10 @@ TEST_CASE("bad config files are refused naming the file", "[config]") {
     auto path = dir.write("c.json", "bridge = br1\n");
     expect_invalid(path, {}, {path, "not valid JSON"});
   }
+  SECTION("a number beyond a double") {  // found by fuzz_config: nlohmann's out_of_range escaped
+    auto path = dir.write("c.json", R"({"mtu":1e999})");
+    expect_invalid(path, {}, {"read config file " + path, "not valid JSON", "number overflow"});
+  }
   SECTION("not an object") {
     auto path = dir.write("c.json", R"(["bridge","br1"])");
     expect_invalid(path, {}, {path, "expected a JSON object"});
@@ -131,6 +135,10 @@ TEST_CASE("bad config files are refused naming the file", "[config]") {
   SECTION("array value") {
     auto path = dir.write("c.json", R"({"bridge":["br1","br2"]})");
     expect_invalid(path, {}, {path, "\"bridge\" must be a string, a non-negative integer or a boolean"});
+  }
+  SECTION("a key with a newline, quoted on one line") {
+    auto path = dir.write("c.json", R"({"a\nb":null})");
+    expect_invalid(path, {}, {path, "value of \"a\\x0ab\" must be"});
   }
   SECTION("object value") {
     auto path = dir.write("c.json", R"({"mtu":{"v":1400}})");

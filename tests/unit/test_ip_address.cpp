@@ -62,6 +62,17 @@ TEST_CASE("IpAddress::parse rejects garbage", "[ip]") {
   CHECK_FALSE(IpAddress::parse(std::string(100, '1')).has_value());
 }
 
+// Found by fuzz_cidr: inet_pton saw the text only up to a NUL, so
+// "10.0.0.5<NUL>anything" (say in the netns-hook.ip annotation) was 10.0.0.5.
+TEST_CASE("IpAddress::parse rejects text with a NUL in it", "[ip]") {
+  using namespace std::string_literals;
+  for (const std::string bad : {"10.0.0.1\0"s, "10.0.0.1\0x"s, "fd00::1\0::2"s, "\0"s}) {
+    INFO("input \"" << nh::printable(bad) << "\"");
+    CHECK_FALSE(IpAddress::parse(bad).has_value());
+  }
+  CHECK_THROWS_AS(Cidr::parse("10.0.0.1\0/24"s), nh::Error);
+}
+
 TEST_CASE("str round trips", "[ip]") {
   for (const char* text : {"0.0.0.0", "10.9.0.1", "255.255.255.255", "::", "fd00::1", "2001:db8::ff00:42:8329"}) {
     CHECK(ip(text).str() == text);
@@ -142,6 +153,24 @@ TEST_CASE("Cidr::parse rejects malformed text naming it", "[ip][cidr]") {
   expect_bad_cidr("10.0.0.1/16 ", "prefix must be a number");
   expect_bad_cidr("10.0.0.1/16/8", "prefix must be a number");
   expect_bad_cidr("fd00::1/129", "from 0 to 128");
+}
+
+// Found by tests/fuzz/fuzz_cidr.cpp: the message quoted the text as given, so a
+// --ip (or config "ip") holding a newline made a two-line error.
+TEST_CASE("Cidr::parse quotes malformed text on one line", "[ip][cidr]") {
+  for (const std::string text : {"10.0.0.1\n/24", "10.0.0.1/2\n4", "10.0.\x10.1"}) {
+    INFO("CIDR " << nh::printable(text));
+    try {
+      Cidr::parse(text);
+      FAIL("Cidr::parse accepted it");
+    } catch (const nh::Error& e) {
+      const std::string msg = e.what();
+      INFO("message: " << msg);
+      CHECK(msg.find('\n') == std::string::npos);
+      CHECK(msg.find('\x10') == std::string::npos);
+      CHECK(msg.find("\"" + nh::printable(text) + "\"") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("Cidr network, last, contains and network_str", "[ip][cidr]") {
