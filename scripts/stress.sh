@@ -147,6 +147,8 @@ fw_rules() { iptables-legacy-save -t nat; iptables-legacy-save -t filter; }
 # (Read into a file before grep -q: under pipefail, grep -q leaving early fails the pipeline.)
 # The ids named by the rules of one container (tagged netns-hook:ID, not the bridge's).
 rule_ids() { fw_rules | grep -o -- '--comment "\{0,1\}netns-hook:[^" ]*' | sed 's/.*netns-hook://' | grep -vx "$BRIDGE" | sort -u; }
+# The ids named by the `ip netns` names the hook bound (default prefix nh-).
+netns_names() { ls /run/netns 2>/dev/null | sed -n 's/^nh-//p' | sort -u; }
 our_veths() { ip -o link show | grep -oE '^[0-9]+: nh[0-9a-f]{12}[@:]' | sed -E 's/^[0-9]+: //; s/[@:]$//' | sort -u; }
 # inside_addresses PID: the IPv4 addresses on eth0 in PID's namespace (none if it has no eth0).
 inside_addresses() { { timeout 5 nsenter -t "$1" -n ip -4 -o addr show dev eth0 2>/dev/null || true; } | awk '{print $4}' | cut -d/ -f1; }
@@ -185,6 +187,7 @@ figures() {
   bad_figure "$when: leaked leases" "$(awk -F'\t' '$2 == "" {print "(empty lease) " $1} {n = split($2, a, " "); for (k = 1; k <= n; k++) print a[k]}' "$WORK/leases" | sort -u | comm -23 - "$expected" | count)"
   bad_figure "$when: leaked veths" "$(our_veths | comm -23 - <(cut -f3 "$WORK/leases" | sort -u) | count)"
   bad_figure "$when: leaked rules (ids without a lease)" "$(rule_ids | comm -23 - <(leased_ids) | count)"
+  bad_figure "$when: leaked ip netns names" "$(netns_names | comm -23 - <(leased_ids) | count)"
   local missing=0
   fw_rules >"$WORK/rules"
   for i in "${LIVE[@]}"; do

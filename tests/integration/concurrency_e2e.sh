@@ -32,7 +32,7 @@ echo "# 50 parallel setups"
 expect_eq "all 50 succeed" 50 "$(fig "parallel setups ok")"
 expect_eq "none fails" 0 "$(fig "parallel setups failed")"
 zero "after the parallel setups" "$SEEN" "$TWO_NS" "$TWO_IDS" "$MISMATCH" "$LOST" "leaked leases" "leaked veths" \
-  "live containers missing their port rule"
+  "leaked ip netns names" "live containers missing their port rule"
 expect_eq "exactly one bridge rule set (3 MASQUERADE rules)" 3 "$(fig "after the parallel setups: bridge MASQUERADE rules (one set: 3)")"
 expect_eq "no rule line twice" 0 "$(fig "after the parallel setups: repeated rule lines")"
 
@@ -49,7 +49,7 @@ at_least "containers were killed without a teardown" 1 "$gone"
 at_least "gc released at least their leases" "${gone:-1}" "$(fig "gc released")"
 expect_eq "gc succeeds" 0 "$(fig "gc exit status")"
 zero "after gc" "$SEEN" "$TWO_NS" "$TWO_IDS" "$MISMATCH" "$LOST" "leaked leases" "leaked veths" \
-  "leaked rules (ids without a lease)" "live containers missing their port rule"
+  "leaked rules (ids without a lease)" "leaked ip netns names" "live containers missing their port rule"
 expect_eq "stress.sh exits 0" 0 "$RC"
 
 echo "# gc acts on the lease it judged dead, not on one a restart made since"
