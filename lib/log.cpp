@@ -90,8 +90,12 @@ StepTimer::StepTimer() : last_ns_(log_debug_enabled() ? now_ns() : 0) {}
 void StepTimer::step(const char* name) {
   if (!log_debug_enabled()) return;
   long long t = now_ns();
-  log_debug(std::string("step ") + name + ": " + std::to_string((t - last_ns_) / 1000) + " us");
+  line_ += (line_.empty() ? "steps: " : ", ") + std::string(name) + " " + std::to_string((t - last_ns_) / 1000) + " us";
   last_ns_ = t;
+}
+
+StepTimer::~StepTimer() {
+  if (!line_.empty()) log_debug(line_);
 }
 
 }  // namespace nh

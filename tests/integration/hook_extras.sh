@@ -91,7 +91,7 @@ rejects "a bad --dns" "$(setup_json d7 "$D2")" "invalid --dns" --dns 10.0.0.1,x
 
 echo "# logs and version"
 new_netns_process; L1=$NEWPID
-check "--log-file gets JSON lines with the steps at --log-level debug" bash -c "setup_json l1 $L1 | '$HOOK' --log-file $WORK/hook.log --log-level debug && grep -q '\"msg\":\"step veth: ' $WORK/hook.log && grep -q '\"level\":\"info\"' $WORK/hook.log"
+check "--log-file gets JSON lines with the steps at --log-level debug" bash -c "setup_json l1 $L1 | '$HOOK' --log-file $WORK/hook.log --log-level debug && grep -q '\"msg\":\"steps: namespace [0-9]* us, .*veth [0-9]* us' $WORK/hook.log && grep -q '\"level\":\"info\"' $WORK/hook.log"
 check "every line is a JSON object with time, level, pid and msg" bash -c "while read -r l; do jq -e 'has(\"time\") and has(\"level\") and has(\"pid\") and has(\"msg\")' <<<\"\$l\" >/dev/null || exit 1; done <$WORK/hook.log"
 check "--log-level error logs nothing on success" bash -c "stop_json l1 | '$HOOK' --log-file $WORK/quiet.log --log-level error && [ ! -s $WORK/quiet.log ]"
 check "an error reaches stderr and the log file" bash -c "! echo '{\"id\":\"l2\",\"status\":\"creating\"}' | '$HOOK' --log-file $WORK/err.log 2>$WORK/err.txt && grep -q 'no pid' $WORK/err.txt && grep -q '\"level\":\"error\".*no pid' $WORK/err.log"
