@@ -30,10 +30,13 @@ echo
 echo "\$ netns-hook ls"
 "$HOOK" ls
 echo
+echo "\$ ip netns exec nh-demo-b ip -4 -o addr show eth0   (each namespace is named for ip netns)"
+ip netns exec nh-demo-b ip -4 -o addr show eth0
+echo
 echo "\$ runc exec demo-a ping -c 3 $B"
 runc exec demo-a ping -c 3 "$B"
 echo
 echo "\$ runc delete -f demo-a demo-b   (the poststop hooks tear down)"
 runc delete -f demo-a
 runc delete -f demo-b
-echo "leases left: $(ls /run/netns-hook/leases | wc -l), host veths left: $(veth_count)"
+echo "leases left: $(ls /run/netns-hook/leases | wc -l), host veths left: $(veth_count), ip netns names left: $(ls /run/netns | wc -l)"
