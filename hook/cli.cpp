@@ -22,8 +22,8 @@ Commands:
   restore       re-install the firewall rules of every lease (after a firewall
                 reload wiped them); adds only what is missing
   gc [--dry-run]  release the leases of namespaces that are gone, delete
-                orphan host veths of ours and DNAT rules with no lease;
-                --dry-run only prints
+                orphan host veths of ours, DNAT rules with no lease and
+                temporary files of killed writes; --dry-run only prints
   version       print the version and the libraries' versions
   help          print this help
 

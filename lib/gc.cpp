@@ -107,6 +107,10 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
     if (!dry_run) errors.run([&] { delete_link(host, link); });
   }
   errors.run([&] { remove_orphan_port_rules(settings, dry_run, out); });
+  errors.run([&] {
+    for (const auto& f : Pool::open(settings.state_dir).remove_dead_temp_files(dry_run))
+      out << "gc: " << (dry_run ? "would remove" : "removed") << " " << f << " (a write killed half way)\n";
+  });
   errors.throw_if_any();
 }
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
@@ -428,6 +430,26 @@ std::vector<std::string> Pool::ids() {
   std::vector<std::string> out;
   for (auto& id : list_dir(ids_))
     if (id.find(".tmp.") == std::string::npos) out.push_back(std::move(id));
+  return out;
+}
+
+std::vector<std::string> Pool::remove_dead_temp_files(bool dry_run) {
+  std::vector<std::string> out;
+  const std::pair<const char*, const UniqueFd*> dirs[] = {
+      {"leases", &leases_}, {"ids", &ids_}, {"netns", &netns_}, {"next", &next_}, {"ports", &ports_}};
+  for (const auto& [sub, dir] : dirs) {
+    for (const auto& name : list_dir(*dir)) {
+      auto at = name.rfind(".tmp.");
+      if (at == std::string::npos) continue;
+      const std::string pid_text = name.substr(at + 5);
+      int pid = 0;
+      auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+      if (ec != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 0) continue;
+      if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+      out.push_back(std::string(sub) + "/" + name);
+      if (!dry_run) remove_at(*dir, name);
+    }
+  }
   return out;
 }
 

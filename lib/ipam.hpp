@@ -118,6 +118,10 @@ class Pool {
   std::vector<std::string> ids_of(const IpAddress& address);
   // Every container id the pool indexes (gc only: scans ids/).
   std::vector<std::string> ids();
+  // Removes the temporary files of writes whose process is gone (name.tmp.PID,
+  // left by a run killed mid-write); returns their paths relative to the state
+  // directory. A live PID's file is a write in progress and stays. gc only.
+  std::vector<std::string> remove_dead_temp_files(bool dry_run);
   std::vector<Lease> list();
   const std::string& path() const { return path_; }
 

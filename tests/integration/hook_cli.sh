@@ -131,12 +131,15 @@ check "gc2 set up publishing 5151" bash -c "echo '{\"id\":\"gc2\",\"status\":\"c
 # a rule of a container long gone, as a reload from an old iptables-save brings back
 iptables-legacy -t nat -A NETNS-HOOK-DNAT -p tcp --dport 5252 -m comment --comment netns-hook:ghost -j DNAT --to-destination 172.19.9.9:80
 kill "$G1"; wait "$G1" 2>/dev/null  # gc1's container dies; its poststop never runs
+# what runs killed mid-write leave: a dead writer's temporary file, and a live one's
+echo '{"half":' >"$STATE_DIR/leases/172.19.0.99.tmp.999999"
+echo x >"$STATE_DIR/ids/gc-live.tmp.$$"
 ip link add nh0123456789ab type veth peer name nhpeer0
 ip link set nh0123456789ab master netns0
 ip link add other0 type veth peer name other1
 ip link set other0 master netns0
-check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
-check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/ids/gc1' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
+check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && grep -q 'would remove leases/172.19.0.99.tmp.999999' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
+check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/ids/gc1' && test -e '$STATE_DIR/leases/172.19.0.99.tmp.999999' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
 check "gc releases gc1 and deletes the orphan" bash -c "'$HOOK' gc | grep -q 'released .* of container gc1'"
 check "gc1's lease is gone" test ! -e "$STATE_DIR/ids/gc1"
 expect_eq "gc1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc1')"
@@ -144,6 +147,9 @@ check "the orphan veth is gone" bash -c "! ip link show nh0123456789ab >/dev/nul
 expect_eq "the DNAT rule with no lease is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:ghost')"
 expect_eq "gc2's DNAT rule stays" 1 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc2')"
 check "a link not named like ours is left alone" ip link show other0
+check "the dead writer's temporary file is gone" test ! -e "$STATE_DIR/leases/172.19.0.99.tmp.999999"
+check "a live writer's temporary file stays" test -e "$STATE_DIR/ids/gc-live.tmp.$$"
+rm -f "$STATE_DIR/ids/gc-live.tmp.$$"
 check "gc2, still alive, keeps its lease and network" bash -c "test -e '$STATE_DIR/ids/gc2' && nsenter -t $G2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
 check "a second gc finds nothing to do" bash -c "[ -z \"\$('$HOOK' gc)\" ]"
 ip link del other0
