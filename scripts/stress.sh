@@ -188,6 +188,12 @@ figures() {
   bad_figure "$when: leaked veths" "$(our_veths | comm -23 - <(cut -f3 "$WORK/leases" | sort -u) | count)"
   bad_figure "$when: leaked rules (ids without a lease)" "$(rule_ids | comm -23 - <(leased_ids) | count)"
   bad_figure "$when: leaked ip netns names" "$(netns_names | comm -23 - <(leased_ids) | count)"
+  # Only a figure before gc: runs killed mid-write leave them, gc removes them.
+  if [ "$when" = "after gc" ]; then
+    bad_figure "$when: temporary files of killed writes" "$(find "$STATE" -name '*.tmp.*' | count)"
+  else
+    figure "$when: temporary files of killed writes" "$(find "$STATE" -name '*.tmp.*' | count)"
+  fi
   local missing=0
   fw_rules >"$WORK/rules"
   for i in "${LIVE[@]}"; do

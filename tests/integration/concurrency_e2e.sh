@@ -49,7 +49,7 @@ at_least "containers were killed without a teardown" 1 "$gone"
 at_least "gc released at least their leases" "${gone:-1}" "$(fig "gc released")"
 expect_eq "gc succeeds" 0 "$(fig "gc exit status")"
 zero "after gc" "$SEEN" "$TWO_NS" "$TWO_IDS" "$MISMATCH" "$LOST" "leaked leases" "leaked veths" \
-  "leaked rules (ids without a lease)" "leaked ip netns names" "live containers missing their port rule"
+  "leaked rules (ids without a lease)" "leaked ip netns names" "temporary files of killed writes" "live containers missing their port rule"
 expect_eq "stress.sh exits 0" 0 "$RC"
 
 echo "# gc acts on the lease it judged dead, not on one a restart made since"
