@@ -6,6 +6,8 @@
 #include "lib/error.hpp"
 #include "lib/fd.hpp"
 #include "lib/fs.hpp"
+#include "lib/oci_state.hpp"
+#include "lib/text.hpp"
 
 #include <fcntl.h>
 
@@ -37,9 +39,6 @@ void check_absolute_path(const std::string& key, const std::string& value) {
   if (value.empty() || value[0] != '/') bad(key, value, "must be an absolute path");
   if (value.size() > 1024) bad(key, value.substr(0, 32) + "...", "path is too long");
 }
-
-// The characters of a container id (lib/oci_state.cpp), which names files too.
-constexpr const char* kIdChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 
 void validate_network(const Network& n) {
   if (!n.gateway.address().is_v4())
@@ -104,7 +103,7 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
     s.netns_dir = value;
   } else if (key == "netns-prefix") {
     if (value.size() > 64) bad(key, value.substr(0, 32) + "...", "longer than 64 characters");
-    if (value.find_first_not_of(kIdChars) != std::string::npos)
+    if (value.find_first_not_of(kContainerIdChars) != std::string::npos)
       bad(key, value, "only letters, digits and _ . + - are allowed");
     s.netns_prefix = value;
   } else if (key == "dns") {
@@ -167,16 +166,11 @@ Settings build_settings(const std::optional<std::string>& config_path, const std
 std::vector<IpAddress> parse_dns_list(const std::string& text, const std::string& source) {
   const std::string what = "invalid " + source + " \"" + printable(text.substr(0, 200)) + "\"";
   std::vector<IpAddress> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    auto a = IpAddress::parse(item);
-    if (!a) throw Error::input(what, "\"" + printable(item.substr(0, 64)) + "\" is not an IP address");
+  for (std::string_view item : split(text, ',')) {
+    auto a = IpAddress::parse(std::string(item));
+    if (!a) throw Error::input(what, "\"" + printable(std::string(item.substr(0, 64))) + "\" is not an IP address");
     out.push_back(*a);
     if (out.size() > 3) throw Error::input(what, "more than 3 nameservers (resolv.conf reads only 3)");
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "lib/error.hpp"
 #include "lib/sysctl.hpp"
+#include "lib/text.hpp"
 
 namespace nh {
 
@@ -44,25 +45,19 @@ std::string key_to_path(const std::string& item, const std::string& key) {
 
 std::vector<SysctlSetting> parse_sysctls(const std::string& text) {
   std::vector<SysctlSetting> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+  for (std::string_view field : split(text, ',')) {
+    const std::string item(field);
     auto eq = item.find('=');
     if (eq == std::string::npos) bad(item, "expected KEY=VALUE");
     SysctlSetting s;
-    s.key = item.substr(0, eq);
+    s.key = std::string(trim(std::string_view(item).substr(0, eq)));
     s.value = item.substr(eq + 1);
-    while (!s.key.empty() && s.key.front() == ' ') s.key.erase(0, 1);
-    while (!s.key.empty() && s.key.back() == ' ') s.key.pop_back();
     s.path = key_to_path(item, s.key);
     if (s.value.empty() || s.value.size() > 256) bad(item, "the value must be 1 to 256 characters");
     for (char c : s.value)
       if (c < 0x20 || c > 0x7e) bad(item, "the value must be printable ASCII");
     out.push_back(std::move(s));
     if (out.size() > kMaxSysctls) bad(item, "more than " + std::to_string(kMaxSysctls) + " sysctls");
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
   }
   return out;
 }

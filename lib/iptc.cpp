@@ -29,6 +29,7 @@
 #include "lib/fd.hpp"
 #include "lib/firewall.hpp"
 #include "lib/log.hpp"
+#include "lib/text.hpp"
 
 namespace nh {
 
@@ -74,17 +75,12 @@ std::uint16_t protocol_number(const std::string& p) {
 
 unsigned ctstate_mask(const std::string& states) {
   unsigned mask = 0;
-  std::size_t pos = 0;
-  while (pos <= states.size()) {
-    auto comma = states.find(',', pos);
-    std::string s = states.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+  for (std::string_view s : split(states, ',')) {
     if (s == "ESTABLISHED") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
     else if (s == "RELATED") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
     else if (s == "NEW") mask |= XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
     else if (s == "DNAT") mask |= XT_CONNTRACK_STATE_DNAT;
-    else throw Error("build iptables rule", "unknown conntrack state " + s);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
+    else throw Error("build iptables rule", "unknown conntrack state " + std::string(s));
   }
   return mask;
 }

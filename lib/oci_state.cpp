@@ -18,13 +18,9 @@ void validate_container_id(std::string_view id) {
   if (id.empty()) bad("\"id\" is empty");
   if (id.size() > 255) bad("\"id\" is longer than 255 characters");
   if (id == "." || id == "..") bad("\"id\" \"" + std::string(id) + "\" is not a valid container id");
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.' || c == '+';
-    if (!ok)
-      bad("\"id\" \"" + printable(id) +
+  if (id.find_first_not_of(kContainerIdChars) != std::string_view::npos)
+    bad("\"id\" \"" + printable(id) +
           "\" has a character other than letters, digits, '_', '-', '.' and '+'");
-  }
 }
 
 State parse_state(std::string_view json) {

@@ -24,6 +24,10 @@ struct State {
 // JSON object of the expected shape. Unknown fields are ignored.
 State parse_state(std::string_view json);
 
+// The characters a container id may hold (it names files).
+constexpr std::string_view kContainerIdChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+
 // A container id names files in the state directory, so it must be a plain
 // file name: 1..255 of [A-Za-z0-9_.+-], not "." or "..". Throws otherwise.
 void validate_container_id(std::string_view id);
