@@ -29,18 +29,14 @@ bool is_mount_point(const std::string& dir) {
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-// What iproute2's netns_add does, without its cost growing with the names
-// already bound: iproute2 marks the directory shared with MS_REC on every
-// call, which walks every bind beneath it. Once the directory is a mount
-// point, marking that one mount shared is enough (binds made under a shared
-// mount are shared already). The first time, bind it onto itself, then mark
-// it shared, recursively, as iproute2 does.
+// What iproute2's netns_add does, once: the first time, bind the directory
+// onto itself and mark it shared, recursively. iproute2 marks it again with
+// MS_REC on every call, which walks every name already bound and so grows
+// with the containers; a mount point made by us or by iproute2 is shared
+// already, so setup stops at one statx. (One that an admin made private on
+// purpose stays private.)
 void make_shared_mount_point(const std::string& dir) {
-  if (is_mount_point(dir)) {
-    if (::mount("", dir.c_str(), "none", MS_SHARED, nullptr) != 0)
-      throw Error::from_errno("make " + dir + " a shared mount", errno);
-    return;
-  }
+  if (is_mount_point(dir)) return;
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw Error::from_errno("create " + dir, errno);
   if (::mount(dir.c_str(), dir.c_str(), "none", MS_BIND | MS_REC, nullptr) != 0)
     throw Error::from_errno("bind " + dir + " onto itself", errno);

@@ -12,7 +12,7 @@ namespace nh {
 std::string netns_link_name(const std::string& prefix, const std::string& id);
 
 // Binds the namespace open at NS_FD (identified by DEV/INO) at PATH. The
-// directory is first made a shared mount point (once; a no-op after), so the
+// directory is first made a shared mount point (when it is none yet), so the
 // bind propagates to other mount namespaces instead of leaving them an
 // unusable entry ("Peer netns reference is invalid"). Already bound to this
 // namespace: nothing to do. Bound to another one: refused.
