@@ -29,13 +29,13 @@ bool is_our_veth_name(const std::string& name) {
 // The ids are read after the firewall took its snapshot (under the xtables
 // lock), and a setup indexes its id before it adds rules, so a rule of a
 // setup in flight always finds its id.
-void remove_orphan_port_rules(const Settings& settings, bool dry_run, std::ostream& out) {
+void remove_orphan_port_rules(const Settings& settings, Pool& pool, bool dry_run, std::ostream& out) {
   auto firewall = make_firewall(settings.firewall);
   std::optional<std::set<std::string>> tags;
   auto stale = [&](const std::string& comment) {
     if (!tags) {
       tags.emplace();
-      for (const auto& id : Pool::open(settings.state_dir).ids()) tags->insert(port_tag(id));
+      for (const auto& id : pool.ids()) tags->insert(port_tag(id));
     }
     return comment.rfind(port_tag(""), 0) == 0 && !tags->count(comment);
   };
@@ -94,8 +94,9 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
       for (auto& link : links_of_master(host, info->index))
         if (is_our_veth_name(link.name)) ours.emplace_back(std::move(link), bridge);
   }
+  Pool pool = Pool::open(settings.state_dir);
   std::set<std::string> leased;
-  for (const auto& l : Pool::open(settings.state_dir).list())
+  for (const auto& l : pool.list())
     if (!l.containers.empty()) leased.insert(l.host_veth);
 
   ErrorList errors;
@@ -106,9 +107,9 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
         << "\n";
     if (!dry_run) errors.run([&] { delete_link(host, link); });
   }
-  errors.run([&] { remove_orphan_port_rules(settings, dry_run, out); });
+  errors.run([&] { remove_orphan_port_rules(settings, pool, dry_run, out); });
   errors.run([&] {
-    for (const auto& f : Pool::open(settings.state_dir).remove_dead_temp_files(dry_run))
+    for (const auto& f : pool.remove_dead_temp_files(dry_run))
       out << "gc: " << (dry_run ? "would remove" : "removed") << " " << f << " (a write killed half way)\n";
   });
   errors.throw_if_any();
