@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 
 #include "lib/error.hpp"
 
@@ -70,7 +71,7 @@ std::optional<std::string> read_file_at(const UniqueFd& dir, const std::string& 
 }
 
 void write_file_atomic(const UniqueFd& dir, const std::string& name, const std::string& content) {
-  const std::string tmp = name + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = name + std::string(kTempMarker) + std::to_string(::getpid());
   int raw = ::openat(dir.get(), tmp.c_str(),
                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (raw < 0) throw Error::from_errno("create " + tmp, errno);
@@ -135,6 +136,16 @@ std::string read_all_limited(int fd, std::size_t limit, const std::string& what)
     out.append(buf, static_cast<std::size_t>(n));
   }
   return out;
+}
+
+std::optional<int> temp_file_writer(std::string_view name) {
+  auto at = name.rfind(kTempMarker);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view digits = name.substr(at + kTempMarker.size());
+  int pid = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (ec != std::errc() || end != digits.data() + digits.size() || pid <= 0) return std::nullopt;
+  return pid;
 }
 
 }  // namespace nh

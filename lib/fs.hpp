@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/fd.hpp"
@@ -20,6 +21,11 @@ std::optional<std::string> read_file_at(const UniqueFd& dir, const std::string& 
 // Writes `name.tmp.PID`, fsyncs it, renames it over `name`: readers see the old
 // or the new file, never a torn one, even if we are killed half way.
 void write_file_atomic(const UniqueFd& dir, const std::string& name, const std::string& content);
+// The marker of those temporary names; ids and other names written through
+// write_file_atomic never contain it (validate_container_id refuses it).
+constexpr std::string_view kTempMarker = ".tmp.";
+// The writer's PID if `name` is such a temporary file, else nullopt.
+std::optional<int> temp_file_writer(std::string_view name);
 // Removes `name`; false if it was already gone.
 bool remove_at(const UniqueFd& dir, const std::string& name);
 bool exists_at(const UniqueFd& dir, const std::string& name);

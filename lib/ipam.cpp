@@ -419,8 +419,7 @@ std::optional<Lease> Pool::find(const std::string& id) {
 
 std::vector<std::string> Pool::ids_of(const IpAddress& address) {
   std::vector<std::string> out;
-  for (const auto& id : list_dir(ids_)) {
-    if (id.find(".tmp.") != std::string::npos) continue;
+  for (const auto& id : ids()) {
     if (auto a = read_file_at(ids_, id); a && trim(*a) == address.str()) out.push_back(id);
   }
   return out;
@@ -429,7 +428,7 @@ std::vector<std::string> Pool::ids_of(const IpAddress& address) {
 std::vector<std::string> Pool::ids() {
   std::vector<std::string> out;
   for (auto& id : list_dir(ids_))
-    if (id.find(".tmp.") == std::string::npos) out.push_back(std::move(id));
+    if (!temp_file_writer(id)) out.push_back(std::move(id));
   return out;
 }
 
@@ -439,13 +438,8 @@ std::vector<std::string> Pool::remove_dead_temp_files(bool dry_run) {
       {"leases", &leases_}, {"ids", &ids_}, {"netns", &netns_}, {"next", &next_}, {"ports", &ports_}};
   for (const auto& [sub, dir] : dirs) {
     for (const auto& name : list_dir(*dir)) {
-      auto at = name.rfind(".tmp.");
-      if (at == std::string::npos) continue;
-      const std::string pid_text = name.substr(at + 5);
-      int pid = 0;
-      auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-      if (ec != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 0) continue;
-      if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+      auto pid = temp_file_writer(name);
+      if (!pid || ::kill(*pid, 0) == 0 || errno != ESRCH) continue;  // not one, or its writer is alive
       out.push_back(std::string(sub) + "/" + name);
       if (!dry_run) remove_at(*dir, name);
     }
@@ -456,7 +450,7 @@ std::vector<std::string> Pool::remove_dead_temp_files(bool dry_run) {
 std::vector<Lease> Pool::list() {
   std::vector<Lease> out;
   for (const auto& name : list_dir(leases_)) {
-    if (name.find(".tmp.") != std::string::npos) continue;  // a write in progress or killed
+    if (temp_file_writer(name)) continue;  // a write in progress or killed
     if (auto l = load(name)) out.push_back(std::move(*l));
   }
   std::sort(out.begin(), out.end(), [](const Lease& a, const Lease& b) {

@@ -18,6 +18,10 @@ void validate_container_id(std::string_view id) {
   if (id.empty()) bad("\"id\" is empty");
   if (id.size() > 255) bad("\"id\" is longer than 255 characters");
   if (id == "." || id == "..") bad("\"id\" \"" + std::string(id) + "\" is not a valid container id");
+  // Temporary files in the state directory are NAME.tmp.PID: an id like that
+  // would be taken for one of them.
+  if (id.find(".tmp.") != std::string_view::npos)
+    bad("\"id\" \"" + printable(id) + "\" contains \".tmp.\", which the state directory keeps for its own files");
   if (id.find_first_not_of(kContainerIdChars) != std::string_view::npos)
     bad("\"id\" \"" + printable(id) +
           "\" has a character other than letters, digits, '_', '-', '.' and '+'");

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "lib/fs.hpp"
 #include "lib/config.hpp"
 #include "lib/error.hpp"
 #include "lib/ipam.hpp"
@@ -372,4 +373,13 @@ TEST_CASE("a namespace stays joinable through any container still in it", "[ipam
   auto c = pool.claim(network(), live("pod-c"));
   CHECK(c.kind == ClaimKind::kJoined);
   CHECK(c.lease.address == claimed.lease.address);
+}
+
+TEST_CASE("temporary file names are recognised by their writer's pid", "[ipam]") {
+  CHECK(nh::temp_file_writer("172.19.0.2.tmp.123") == 123);
+  CHECK(nh::temp_file_writer("web.tmp.7") == 7);
+  CHECK_FALSE(nh::temp_file_writer("web"));
+  CHECK_FALSE(nh::temp_file_writer("web.tmp."));
+  CHECK_FALSE(nh::temp_file_writer("web.tmp.12x"));
+  CHECK_FALSE(nh::temp_file_writer("web.tmp.0"));
 }

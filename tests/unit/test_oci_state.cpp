@@ -148,3 +148,9 @@ TEST_CASE("netns-hook's own annotations are bounded; others are not ours to judg
                   "annotation \"netns-hook.ports\" is longer than 16384 bytes");
   CHECK(nh::parse_state(with("io.podman.annotations.label", 100000)).annotations.size() == 1);
 }
+
+TEST_CASE("an id that looks like a temporary file of the state directory is refused", "[oci_state]") {
+  CHECK_THROWS_WITH(nh::validate_container_id("c.tmp.99999"), Catch::Contains("contains \".tmp.\""));
+  CHECK_NOTHROW(nh::validate_container_id("c.tmp"));
+  CHECK_NOTHROW(nh::validate_container_id("tmp.1"));
+}
