@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "lib/error.hpp"
+#include "lib/log.hpp"
 #include "lib/sysctl.hpp"
 #include "lib/text.hpp"
 
@@ -76,14 +77,34 @@ void check_sysctls_exist(const std::vector<SysctlSetting>& settings, const std::
   }
 }
 
-void apply_sysctls(const std::vector<SysctlSetting>& settings) {
+std::vector<SysctlChange> apply_sysctls(const std::vector<SysctlSetting>& settings) {
   // All checked before any is written, so a refusal changes nothing. Keys of
   // eth0 exist only once it does, so this runs again after the check setup
   // made before its claim.
   check_sysctls_exist(settings);
-  for (const auto& s : settings)
-    wrap(std::string("annotation ") + kAnnotationSysctl + " item \"" + s.key + "\"",
-         [&] { ensure_sysctl(s.path, s.value); });
+  std::vector<SysctlChange> changes;
+  try {
+    for (const auto& s : settings)
+      wrap(std::string("invalid annotation ") + kAnnotationSysctl + " item \"" + s.key + "=" + printable(s.value) + "\"",
+           [&] {
+             std::string old = read_sysctl(s.path);
+             if (ensure_sysctl(s.path, s.value)) changes.push_back({s.path, std::move(old)});
+           });
+  } catch (...) {
+    restore_sysctls(changes);
+    throw;
+  }
+  return changes;
+}
+
+void restore_sysctls(const std::vector<SysctlChange>& changes) {
+  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
+    try {
+      ensure_sysctl(it->path, it->old_value);
+    } catch (const Error& e) {
+      log_error(std::string("rollback: ") + e.what());
+    }
+  }
 }
 
 }  // namespace nh

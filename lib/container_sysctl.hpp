@@ -25,7 +25,17 @@ std::vector<SysctlSetting> parse_sysctls(const std::string& text);
 // interface PENDING (net.ipv4.conf.eth0.*, ...), not made yet, are checked
 // against the "default" entry the kernel copies from.
 void check_sysctls_exist(const std::vector<SysctlSetting>& settings, const std::string& pending = "");
-// In the calling thread's network namespace: checks, then writes them all.
-void apply_sysctls(const std::vector<SysctlSetting>& settings);
+// A value apply_sysctls changed, and what it was.
+struct SysctlChange {
+  std::string path;
+  std::string old_value;
+};
+
+// In the calling thread's network namespace: checks, then writes them all,
+// or none: when one write fails, those made are put back before it throws.
+// Returns what it changed, for restore_sysctls.
+std::vector<SysctlChange> apply_sysctls(const std::vector<SysctlSetting>& settings);
+// Puts the old values back, newest first, in the calling thread's namespace.
+void restore_sysctls(const std::vector<SysctlChange>& changes);
 
 }  // namespace nh

@@ -234,6 +234,7 @@ SetupResult setup(const Settings& settings, const State& state) {
     // Everything the undo steps refer to lives longer than the undo stack.
     auto fw = make_firewall(settings.firewall);
     ResolvConfWrite resolv;
+    std::vector<SysctlChange> shared_sysctls;  // set in a namespace another container lives in
     const std::vector<Rule> mine = port_rules(state.id, lease.address, req.ports);
     std::vector<Rule> rules = bridge_rules(net);  // one ensure call: each table read once, committed at most once
     if (!mine.empty()) {
@@ -258,7 +259,9 @@ SetupResult setup(const Settings& settings, const State& state) {
       timer.step("container address and route");
       pool.activate(lease);
     } else if (!extras.sysctls.empty()) {  // joined: the namespace is built, its sysctls may still be asked for
-      req_ns.run_inside([&] { apply_sysctls(extras.sysctls); });
+      req_ns.run_inside([&] { shared_sysctls = apply_sysctls(extras.sysctls); });
+      // A new namespace goes with a failed container; this one stays with the other.
+      undo.push("restore the sysctls", [&] { req_ns.run_inside([&] { restore_sysctls(shared_sysctls); }); });
     }
     if (extras.resolv_conf) {
       resolv = write_resolv_conf(std::move(*extras.resolv_conf), extras.dns);

@@ -7,6 +7,7 @@
 
 #include "lib/error.hpp"
 #include "lib/fd.hpp"
+#include "lib/fs.hpp"
 
 namespace nh {
 
@@ -25,6 +26,15 @@ bool ensure_sysctl(const std::string& rel, const std::string& value) {
   if (::pwrite(fd.get(), value.data(), value.size(), 0) != static_cast<ssize_t>(value.size()))
     throw Error::from_errno("set " + key + " to " + value, errno);
   return true;
+}
+
+std::string read_sysctl(const std::string& rel) {
+  const std::string path = "/proc/sys/" + rel;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw Error::from_errno("open " + path, errno);
+  std::string value = read_all_limited(fd.get(), 4096, "read " + path);
+  while (!value.empty() && value.back() == '\n') value.pop_back();
+  return value;
 }
 
 }  // namespace nh

@@ -8,4 +8,8 @@ namespace nh {
 // network namespace, writing only when it differs. Returns true when it wrote.
 bool ensure_sysctl(const std::string& path, const std::string& value);
 
+// The value of /proc/sys/<path> in the calling thread's network namespace,
+// without its trailing newline.
+std::string read_sysctl(const std::string& path);
+
 }  // namespace nh

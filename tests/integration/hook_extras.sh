@@ -56,11 +56,12 @@ check "s1 torn down" bash -c "stop_json s1 | '$HOOK'"
 new_netns_process; S2=$NEWPID
 sysctl_ann() { printf '"annotations":{"netns-hook.sysctl":"%s"}' "$1"; }
 rejects "a sysctl outside net.*" "$(setup_json s2 "$S2" "$(sysctl_ann kernel.shmmax=1)")" "only network sysctls (net.*)"
-rejects "a net.* sysctl that is not per-namespace" "$(setup_json s2 "$S2" "$(sysctl_ann net.ipv4.tcp_mem=1 2 3)")" "no such sysctl in the container's network namespace"
+rejects "a net.* sysctl that is not per-namespace" "$(setup_json s2 "$S2" "$(sysctl_ann 'net.ipv4.tcp_mem=1 2 3')")" "no such sysctl in the container's network namespace"
 rejects "a key climbing out of /proc/sys/net" "$(setup_json s2 "$S2" "$(sysctl_ann net/../kernel/hostname=x)")" "not a sysctl name"
 rejects "an item without =" "$(setup_json s2 "$S2" "$(sysctl_ann net.core.somaxconn)")" "expected KEY=VALUE"
 rejects "a value with a control character" "$(setup_json s2 "$S2" "$(sysctl_ann 'net.core.somaxconn=1\u0007')")" "printable ASCII"
 rejects "a value the kernel refuses" "$(setup_json s2 "$S2" "$(sysctl_ann net.ipv4.tcp_keepalive_time=banana)")" "tcp_keepalive_time"
+rejects "a good item, then a value the kernel refuses" "$(setup_json s2 "$S2" "$(sysctl_ann net.core.somaxconn=77,net.ipv4.tcp_keepalive_time=banana)")" "net.ipv4.tcp_keepalive_time=banana"
 expect_eq "and s2's namespace was not changed by the refusals" "$(cat /proc/sys/net/core/somaxconn)" "$(nsenter -t "$S2" -n cat /proc/sys/net/core/somaxconn)"
 
 echo "# resolv.conf"
