@@ -110,7 +110,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
         value = args[++i];
         // "--bridge --mtu 1400" is a forgotten value, not a bridge named "--mtu".
         if (value.rfind("--", 0) == 0)
-          throw Error::input("option --" + key, "needs a value, got the option \"" + value + "\"");
+          throw Error::input("option --" + key, "needs a value, got the option \"" + printable(value) + "\"");
       }
       if (key == "config") cmd.config_path = value;
       else cmd.flags.emplace_back(key, value);

@@ -167,7 +167,7 @@ std::vector<IpAddress> parse_dns_list(const std::string& text, const std::string
   const std::string what = "invalid " + source + " \"" + printable(text.substr(0, 200)) + "\"";
   std::vector<IpAddress> out;
   for (std::string_view item : split(text, ',')) {
-    auto a = IpAddress::parse(std::string(item));
+    auto a = IpAddress::parse(std::string(trim(item)));
     if (!a) throw Error::input(what, "\"" + printable(std::string(item.substr(0, 64))) + "\" is not an IP address");
     out.push_back(*a);
     if (out.size() > 3) throw Error::input(what, "more than 3 nameservers (resolv.conf reads only 3)");

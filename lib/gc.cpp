@@ -5,7 +5,6 @@
 // --dry-run only prints.
 #include <optional>
 #include <ostream>
-#include <regex>
 #include <set>
 
 #include "lib/error.hpp"
@@ -18,11 +17,6 @@
 namespace nh {
 
 namespace {
-
-bool is_our_veth_name(const std::string& name) {
-  static const std::regex pattern(std::string(kVethPrefix) + "[0-9a-f]{12}");
-  return std::regex_match(name, pattern);
-}
 
 // DNAT rules tagged with a container id the pool no longer indexes: left by
 // a teardown killed between its two halves, or by a lost state directory.
@@ -92,7 +86,7 @@ void gc(const Settings& settings, bool dry_run, std::ostream& out) {
   for (const auto& bridge : bridges) {
     if (auto info = find_link(host, bridge))
       for (auto& link : links_of_master(host, info->index))
-        if (is_our_veth_name(link.name)) ours.emplace_back(std::move(link), bridge);
+        if (is_host_veth_name(link.name)) ours.emplace_back(std::move(link), bridge);
   }
   Pool pool = Pool::open(settings.state_dir);
   std::set<std::string> leased;

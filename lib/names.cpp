@@ -33,6 +33,12 @@ std::string host_veth_name(std::string_view container_id) {
   return buf;
 }
 
+bool is_host_veth_name(std::string_view name) {
+  const std::string_view prefix = kVethPrefix;
+  if (name.size() != prefix.size() + 12 || name.substr(0, prefix.size()) != prefix) return false;
+  return name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string_view::npos;
+}
+
 std::array<std::uint8_t, 6> bridge_mac(std::string_view bridge) {
   std::uint64_t h = fnv1a64(bridge);
   std::array<std::uint8_t, 6> mac{};

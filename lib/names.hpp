@@ -12,6 +12,8 @@ constexpr const char* kVethPrefix = "nh";
 // "nh" + 12 hex digits of a 64-bit FNV-1a hash of the container id: 14 characters,
 // within IFNAMSIZ, the same on every call, and recognisable as ours.
 std::string host_veth_name(std::string_view container_id);
+// Whether `name` has that shape (gc: links of ours that no lease names).
+bool is_host_veth_name(std::string_view name);
 
 // A locally administered unicast MAC derived from the bridge name. Setting it
 // explicitly pins the bridge's MAC: otherwise a bridge takes the lowest MAC of

@@ -14,7 +14,7 @@ trap cleanup EXIT
 STATE_DIR=/run/netns-hook
 
 echo "# help and version"
-check "--help exits 0 and documents --static-ip" bash -c "'$HOOK' --help | grep -q -- '--static-ip'"
+check "--help exits 0 and documents --static-ip" bash -o pipefail -c "'$HOOK' --help | grep -q -- '--static-ip'"
 check "--version prints the version" bash -c "'$HOOK' --version | grep -qE '^netns-hook [0-9]+\.[0-9]+'"
 
 echo "# bad input: one line, non-zero exit, nothing changed"
@@ -82,7 +82,7 @@ check "the state dir is 0700" bash -c "[ \$(stat -c %a '$WORK/state') = 700 ]"
 check "a flag wins over the config file" bash -c "'$HOOK' --config '$WORK/conf.json' --state-dir '$WORK/other' ls >/dev/null && test -d '$WORK/other'"
 check "ls shows o1 with its namespace alive" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*10.77.0.50/24.*alive'"
 new_netns_process; P4=$NEWPID
-rejects "a bridge that exists with another address" "{\"id\":\"o2\",\"status\":\"creating\",\"pid\":$P4}" "has address 10.77.0.1/24, not the configured 10.88.0.1/24" --bridge br-test --ip 10.88.0.1/24 --state-dir "$WORK/state"
+STATE_DIR="$WORK/state" rejects "a bridge that exists with another address" "{\"id\":\"o2\",\"status\":\"creating\",\"pid\":$P4}" "has address 10.77.0.1/24, not the configured 10.88.0.1/24" --bridge br-test --ip 10.88.0.1/24 --state-dir "$WORK/state"
 rejects "a taken address with another --mtu leaves the bridge's MTU alone" "{\"id\":\"o3\",\"status\":\"creating\",\"pid\":$P4}" "already leased to o1" --config "$WORK/conf.json" --mtu 1300 --static-ip 10.77.0.50
 kill "$P3"; wait "$P3" 2>/dev/null
 check "ls shows o1's namespace gone after its process died" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*gone'"
@@ -151,7 +151,7 @@ check "the dead writer's temporary file is gone" test ! -e "$STATE_DIR/leases/17
 check "a live writer's temporary file stays" test -e "$STATE_DIR/ids/gc-live.tmp.$$"
 rm -f "$STATE_DIR/ids/gc-live.tmp.$$"
 check "gc2, still alive, keeps its lease and network" bash -c "test -e '$STATE_DIR/ids/gc2' && nsenter -t $G2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
-check "a second gc finds nothing to do" bash -c "[ -z \"\$('$HOOK' gc)\" ]"
+check "a second gc finds nothing to do" bash -c "out=\$('$HOOK' gc) && [ -z \"\$out\" ]"
 ip link del other0
 check "gc2 torn down" bash -c "echo '{\"id\":\"gc2\",\"status\":\"stopped\"}' | '$HOOK'"
 
@@ -163,16 +163,16 @@ for i in 1 2 3 4 5; do
   check "small pool: f$i set up" bash -c "echo '{\"id\":\"f$i\",\"status\":\"creating\",\"pid\":$NEWPID}' | '$HOOK' $SMALL"
 done
 new_netns_process; F6=$NEWPID
-rejects "a sixth container when all five are alive" "{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}" "is full (5 addresses leased)" $SMALL
+STATE_DIR="$WORK/small" rejects "a sixth container when all five are alive" "{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}" "is full (5 addresses leased)" $SMALL
 kill "${FULL[2]}"; wait "${FULL[2]}" 2>/dev/null  # f3 dies without a teardown
 check "the sixth gets f3's address once f3's namespace is gone" bash -c "echo '{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}' | '$HOOK' $SMALL && test ! -e '$WORK/small/ids/f3' && test -e '$WORK/small/ids/f6'"
 for i in 1 2 4 5 6; do echo "{\"id\":\"f$i\",\"status\":\"stopped\"}" | "$HOOK" $SMALL; done
 
 echo "# the state directory must be private"
 mkdir -m 0777 "$WORK/open-state"
-rejects "a world-writable state directory" "$GOOD" "writable by group or others (mode 0777)" --state-dir "$WORK/open-state"
+STATE_DIR="$WORK/open-state" rejects "a world-writable state directory" "$GOOD" "writable by group or others (mode 0777)" --state-dir "$WORK/open-state"
 mkdir -m 0700 "$WORK/foreign-state"; chown 65534 "$WORK/foreign-state"
-rejects "a state directory owned by someone else" "$GOOD" "owned by uid 65534" --state-dir "$WORK/foreign-state"
+STATE_DIR="$WORK/foreign-state" rejects "a state directory owned by someone else" "$GOOD" "owned by uid 65534" --state-dir "$WORK/foreign-state"
 
 echo "# the hook's own namespace is never configured"
 VETHS=$(veth_count)

@@ -260,6 +260,8 @@ TEST_CASE("the ip netns, dns and log settings are checked", "[config]") {
   nh::apply_setting(s, "dns", "10.0.0.53,1.1.1.1");
   REQUIRE(s.dns.size() == 2);
   CHECK(s.dns[1].str() == "1.1.1.1");
+  nh::apply_setting(s, "dns", "10.0.0.53, 1.1.1.1");
+  CHECK(s.dns.size() == 2);  // spaces after commas, as the annotations allow
   CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "10.0.0.53,,1.1.1.1"), Catch::Contains("\"\" is not an IP address"));
   CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "ns1.example"), Catch::Contains("\"ns1.example\" is not an IP"));
   CHECK_THROWS_WITH(nh::apply_setting(s, "dns", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4"), Catch::Contains("more than 3"));

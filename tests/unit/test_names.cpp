@@ -80,3 +80,12 @@ TEST_CASE("ip netns names are the prefix and the id, cut with a hash past NAME_M
   CHECK(na != nb);  // the hash tells long ids apart
   CHECK(na == nh::netns_link_name("nh-", a));
 }
+
+TEST_CASE("host veth names are recognised by their shape", "[names]") {
+  CHECK(nh::is_host_veth_name(nh::host_veth_name("web1")));
+  CHECK(nh::is_host_veth_name("nh0123456789ab"));
+  CHECK_FALSE(nh::is_host_veth_name("nh0123456789a"));
+  CHECK_FALSE(nh::is_host_veth_name("nh0123456789abc"));
+  CHECK_FALSE(nh::is_host_veth_name("nh0123456789aB"));
+  CHECK_FALSE(nh::is_host_veth_name("xx0123456789ab"));
+}
