@@ -45,7 +45,6 @@ start() {  # start ID: run the bundle detached; crun's own output goes to ID/log
 }
 cexec() { local id=$1; shift; timeout 10 crun exec "$id" "$@"; }
 cip() { cexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
-leased() { "$HOOK" ls --json | grep -q "\"id\": \"$1\""; }
 status_is() { crun state "$1" 2>/dev/null | grep -q "\"status\": \"$2\""; }
 wait_status() {  # wait_status ID STATUS: at most 10 s
   local _
@@ -87,7 +86,7 @@ VETHS_BEFORE=$(veth_count)
 check "a container asking for c1's address fails to start" not start taken
 check "the hook's error is in the hook log" grep -q "already leased to c1" "$HOOK_LOG"
 expect_eq "no veth left by the failed setup" "$VETHS_BEFORE" "$(veth_count)"
-check "no lease for the failed container" not leased taken
+check "no lease for the failed container" not_leased taken
 timeout 20 crun delete -f taken >/dev/null 2>&1
 
 echo "# crun kill + crun delete: the poststop hook (pid 0, status stopped) tears down"
@@ -99,14 +98,14 @@ check "c1's lease stays until crun delete (crun runs poststop there)" leased c1
 check "crun delete c1" timeout 30 crun delete c1
 check "crun's poststop state says stopped" grep -qE '"status": *"stopped"' "$WORK/c1.poststop.json"
 check "crun's poststop state has no live pid" bash -c "! grep -qE '\"pid\": *[1-9]' '$WORK/c1.poststop.json'"
-check "c1's lease is gone" not leased c1
+check "c1's lease is gone" not_leased c1
 check "c1's id file is gone" test ! -e "$STATE_DIR/ids/c1"
 check "c1's address is free" test ! -e "$STATE_DIR/leases/$IP1"
 check "c1's veth is gone" bash -c "[ -n '$VETH1' ] && ! ip link show '$VETH1' >/dev/null 2>&1"
 
 echo "# crun delete -f of a running container tears down too"
 check "crun delete -f c2" timeout 30 crun delete -f c2
-check "c2's lease is gone" not leased c2
+check "c2's lease is gone" not_leased c2
 
 echo "# everything goes away"
 expect_eq "no veth left" 0 "$(veth_count)"

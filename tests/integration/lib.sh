@@ -122,6 +122,16 @@ container_ip() {
 }
 
 # veth_count: host links made by netns-hook (named nh + 12 hex digits).
+# leased ID: the hook lists a lease for container ID ($HOOK ls --json).
+# Returns 2, not 1, when ls itself fails, so not_leased cannot pass on a
+# broken ls.
+leased() {
+  local out
+  out=$("$HOOK" ls --json) || return 2
+  jq -e --arg id "$1" 'any(.[]; .id == $id)' <<<"$out" >/dev/null
+}
+not_leased() { leased "$1"; [ $? -eq 1 ]; }
+
 veth_count() {
   ip -o link show 2>/dev/null | grep -cE '^[0-9]+: nh[0-9a-f]{12}[@:]' || true
 }

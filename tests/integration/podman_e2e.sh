@@ -66,10 +66,10 @@ run() {
 pexec() { local name=$1; shift; timeout 20 "${PODMAN[@]}" exec "$name" "$@"; }
 pip() { pexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
 id_of() { cat "$WORK/$1.id"; }
-leased() { "$HOOK" ls --json | grep -q "\"id\": \"$(id_of "$1")\""; }
+ctr_leased() { leased "$(id_of "$1")"; }
 not() { ! "$@"; }
 # released NAME: the container was started (its id is known) and has no lease
-released() { [ -s "$WORK/$1.id" ] && ! leased "$1"; }
+released() { [ -s "$WORK/$1.id" ] && not_leased "$(id_of "$1")"; }
 veth_of() { grep -o '"host_veth":"[^"]*"' "$STATE_DIR/leases/$1" | cut -d'"' -f4; }
 no_link() { [ -n "$1" ] && ! ip link show "$1" >/dev/null 2>&1; }
 wait_until() {  # wait_until SECONDS command...: poll every 0.2 s
@@ -95,7 +95,7 @@ check "p1 pings p2" pexec p1 ping -c1 -W2 "$IP2"
 check "p2 pings p1" pexec p2 ping -c1 -W2 "$IP1"
 check "p1 pings the gateway" pexec p1 ping -c1 -W2 172.19.0.1
 check "p2 pings the gateway" pexec p2 ping -c1 -W2 172.19.0.1
-check "the lease is under podman's full container id" leased p1
+check "the lease is under podman's full container id" ctr_leased p1
 expect_eq "two host veths on the bridge" 2 "$(ip -o link show master netns0 | wc -l)"
 check "the containers are in this test's cgroup" grep -q "/libpod-$(id_of p1)$" <<<"$(our_cgroups)"
 
@@ -146,7 +146,7 @@ check "p2's veth is gone" no_link "$VETH2"
 
 echo "# a container that exits by itself: conmon's cleanup runs the poststop hook"
 CMD="sleep 2" check "p4 starts" run p4 "$WORK/hooks" "${ON[@]}"
-check "p4 had a lease" leased p4
+check "p4 had a lease" ctr_leased p4
 check "p4's lease is released after it exits (at most 30 s)" wait_until 30 released p4
 timeout 60 "${PODMAN[@]}" rm -f p4 >/dev/null 2>&1
 
