@@ -65,8 +65,15 @@ std::size_t release_dead_leases(const Settings& settings, bool dry_run, std::ost
       out << "gc: " << verb << " " << lease.address.str() << " (no container left)\n";
       if (!dry_run)
         errors.run([&] {
-          Netlink host = Netlink::connect();
-          delete_link(host, lease.host_veth);
+          // The veth is named after the id: a setup of that id since list()
+          // has a lease naming it, and the link is that setup's now.
+          bool taken_since = false;
+          for (const auto& other : pool.list())
+            taken_since |= other.host_veth == lease.host_veth && !same_lease(other, lease);
+          if (!taken_since) {
+            Netlink host = Netlink::connect();
+            delete_link(host, lease.host_veth);
+          }
           pool.forget(lease, "");
         });
     }

@@ -25,6 +25,13 @@ std::string ports_text(const Lease& l, const std::string& id, bool arrows) {
   return out;
 }
 
+// Each container's own pid; leases written before pids were kept per
+// container only have the first one's.
+int pid_of(const Lease& l, const std::string& id) {
+  auto it = l.pids.find(id);
+  return it != l.pids.end() ? it->second : l.pid;
+}
+
 }  // namespace
 
 void list_leases(const Settings& settings, bool json, std::ostream& out) {
@@ -34,7 +41,7 @@ void list_leases(const Settings& settings, bool json, std::ostream& out) {
     for (const auto& l : leases) {
       for (const auto& id : l.containers) {
         arr.push_back({{"id", id},
-                       {"pid", l.pid},
+                       {"pid", pid_of(l, id)},
                        {"address", l.address.str() + "/" + std::to_string(l.prefix)},
                        {"bridge", l.bridge},
                        {"host_veth", l.host_veth},
@@ -51,7 +58,7 @@ void list_leases(const Settings& settings, bool json, std::ostream& out) {
       << std::setw(16) << "HOST VETH" << std::setw(11) << "BRIDGE" << std::setw(7) << "NETNS" << "PORTS\n";
   for (const auto& l : leases) {
     for (const auto& id : l.containers) {
-      out << std::setw(14) << id.substr(0, 12) << std::setw(9) << l.pid << std::setw(20)
+      out << std::setw(14) << id.substr(0, 12) << std::setw(9) << pid_of(l, id) << std::setw(20)
           << (l.address.str() + "/" + std::to_string(l.prefix)) << std::setw(16) << l.host_veth << std::setw(11)
           << l.bridge << std::setw(7) << (namespace_alive(l) ? "alive" : "gone") << ports_text(l, id, true) << "\n";
     }

@@ -62,7 +62,6 @@ Lease lease_from_json(const std::string& text, const std::string& name);
 struct ClaimRequest {
   std::string id;
   int pid = 0;                       // of the container that set the namespace up
-  std::map<std::string, int> pids;   // of every container on the lease, by id
   std::uint64_t netns_dev = 0;
   std::uint64_t netns_inode = 0;
   std::string host_veth;

@@ -50,6 +50,7 @@ NETNS_PATH=/proc/$PID3/ns/net check "c3b starts in c3's namespace" start c3b
 expect_eq "no second veth for a shared namespace" "$VETHS_BEFORE" "$(veth_count)"
 expect_eq "c3b sees c3's address" "$(container_ip c3)" "$(container_ip c3b)"
 expect_eq "c3b has one eth0" 1 "$(runc exec c3b ip -o link show | grep -c 'eth0')"
+expect_eq "ls shows c3b's own pid, not c3's" "$(runc state c3b | jq .pid)" "$("$HOOK" ls --json | jq '.[] | select(.id == "c3b") | .pid')"
 check "c3 is torn down" timeout 30 runc delete -f c3
 check "c3b keeps its network after c3 left" timeout 10 runc exec c3b ping -c1 -W2 172.19.0.1
 check "c3b's lease remains" leased c3b
