@@ -60,15 +60,8 @@ echo "# gc acts on the lease it judged dead, not on one a restart made since"
 # runtime's restart policy does; ga's new lease must survive gc.
 S=/run/nh-restart
 ARGS=(--state-dir "$S")
-SELF=$(readlink /proc/self/ns/net)
-PIDS=()
 trap 'kill -9 "${PIDS[@]}" 2>/dev/null; exec 9>&-' EXIT
-container() {
-  unshare --net sleep 300 </dev/null >/dev/null 2>&1 &
-  NEWPID=$!; PIDS+=("$NEWPID"); disown
-  for _ in $(seq 100); do [ "$(readlink "/proc/$NEWPID/ns/net")" != "$SELF" ] && break; sleep 0.02; done
-}
-container; GB=$NEWPID; container; GA1=$NEWPID; container; GA2=$NEWPID
+new_netns_process; GB=$NEWPID; new_netns_process; GA1=$NEWPID; new_netns_process; GA2=$NEWPID
 check "gb set up publishing 7071" bash -c "echo '{\"id\":\"gb\",\"status\":\"creating\",\"pid\":$GB,\"annotations\":{\"netns-hook.ports\":\"7071:80\"}}' | '$HOOK' ${ARGS[*]}"
 sleep 1.1  # leases list oldest first: ga's lease after gb's
 check "ga set up" bash -c "echo '{\"id\":\"ga\",\"status\":\"creating\",\"pid\":$GA1}' | '$HOOK' ${ARGS[*]}"
@@ -76,16 +69,19 @@ kill -9 "$GB" "$GA1"
 for _ in $(seq 100); do readlink "/proc/$GA1/ns/net" >/dev/null 2>&1 || readlink "/proc/$GB/ns/net" >/dev/null 2>&1 || break; sleep 0.02; done
 exec 9>/run/xtables.lock
 flock 9
-"$HOOK" "${ARGS[@]}" gc >/dev/null 2>&1 9>&- &
+"$HOOK" "${ARGS[@]}" gc >"$S.gc.out" 2>&1 9>&- &
 GC=$!
 sleep 0.3  # gc has listed both leases and waits for the lock
 printf '{"id":"ga","status":"creating","pid":%s}' "$GA2" | "$HOOK" "${ARGS[@]}" 9>&- &
 SETUP=$!
 # ga's new lease is written before its setup waits for the lock too
 for _ in $(seq 200); do grep -qs "\"pid\":$GA2," "$S"/leases/* && break; sleep 0.02; done
+# Only a race if it happened: the new lease is there and gc still waits.
+check "ga's new lease was written while gc waited for the lock" bash -c "grep -qs '\"pid\":$GA2,' $S/leases/* && kill -0 $GC"
 exec 9>&-
 wait "$GC"; expect_eq "gc succeeds" 0 "$?"
 wait "$SETUP"; expect_eq "ga's restart succeeds" 0 "$?"
 check "the restarted ga has its address" bash -c "nsenter -t $GA2 -n ip -4 -o addr show dev eth0 | grep -q ' 172.19.'"
 check "and its lease" bash -c "grep -qs '\"pid\":$GA2,' $S/leases/*"
+check "gc did its work: gb's lease is released" bash -c "grep -q 'released .* of container gb' $S.gc.out && ! grep -qs '\"gb\"' $S/leases/*"
 summary
