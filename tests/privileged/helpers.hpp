@@ -100,6 +100,13 @@ inline nlohmann::json ip_json(const std::string& args, const std::string& prefix
   return nlohmann::json::parse(r.out);
 }
 
+// True only when ip says the link does not exist: a failure to enter the
+// namespace (the process gone) is not taken for an absent link.
+inline bool link_absent(const std::string& name, const std::string& prefix = "") {
+  auto r = run(prefix + "ip link show " + name + " 2>&1");
+  return r.status != 0 && r.out.find("does not exist") != std::string::npos;
+}
+
 // Counts the lines of `text` equal to `line`.
 inline int count_lines(const std::string& text, const std::string& line) {
   int n = 0;

@@ -112,7 +112,7 @@ TEST_CASE("setup configures the container, is idempotent, and teardown undoes it
 
   nh::teardown(env.settings, stopped(id));
   CHECK_FALSE(host_link_exists(res.lease.host_veth));
-  CHECK(ip_json("link show eth0", ctr.in()).empty());
+  CHECK(nh_test::link_absent("eth0", ctr.in()));
   CHECK_FALSE(env.pool().find(id).has_value());
   CHECK(env.pool().list().empty());
   CHECK(host_link_exists(env.settings.network.bridge));  // stays for the next container
@@ -184,7 +184,7 @@ TEST_CASE("a setup whose static IP is taken rolls back", "[hook_ops]") {
   CHECK_FALSE(host_link_exists(nh::host_veth_name(b)));
   CHECK_FALSE(env.pool().find(b).has_value());
   CHECK(env.pool().list().size() == 1);
-  CHECK(ip_json("link show eth0", c2.in()).empty());
+  CHECK(nh_test::link_absent("eth0", c2.in()));
 }
 
 TEST_CASE("a setup that fails inside the container rolls back the veth and the lease", "[hook_ops]") {
@@ -201,7 +201,7 @@ TEST_CASE("a setup that fails inside the container rolls back the veth and the l
 
   CHECK_THROWS_WITH(nh::setup(env.settings, creating(id, ctr.pid())), Catch::Contains("default route"));
   CHECK_FALSE(host_link_exists(nh::host_veth_name(id)));
-  CHECK(ip_json("link show eth0", ctr.in()).empty());
+  CHECK(nh_test::link_absent("eth0", ctr.in()));
   CHECK_FALSE(env.pool().find(id).has_value());
   CHECK(env.pool().list().empty());
 }
@@ -219,5 +219,5 @@ TEST_CASE("a setup refused by the bridge check leaves the pool untouched", "[hoo
                     Catch::Contains("10.56.0.1/24") && Catch::Contains("172.19.0.1/16"));
   CHECK_FALSE(host_link_exists(nh::host_veth_name(id)));
   CHECK(env.pool().list().empty());
-  CHECK(ip_json("link show eth0", ctr.in()).empty());
+  CHECK(nh_test::link_absent("eth0", ctr.in()));
 }
