@@ -28,7 +28,7 @@ int run(const std::vector<std::string>& args) {
       break;
   }
   nh::Settings settings = nh::build_settings(cmd.config_path, cmd.flags);
-  nh::log_init(settings.debug ? nh::LogLevel::kDebug : nh::parse_log_level(settings.log_level), settings.debug,
+  nh::log_init(settings.debug ? nh::LogLevel::kDebug : settings.log_level, settings.debug,
                settings.log_file);
   if (cmd.action == nh::Action::kList) {
     nh::list_leases(settings, cmd.json, std::cout);

@@ -112,8 +112,9 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
     check_absolute_path(key, value);
     s.log_file = value;
   } else if (key == "log-level") {
-    if (value != "error" && value != "info" && value != "debug") bad(key, value, "expected error, info or debug");
-    s.log_level = value;
+    auto level = parse_log_level(value);
+    if (!level) bad(key, value, "expected error, info or debug");
+    s.log_level = *level;
   } else if (key == "debug") {
     s.debug = parse_bool(key, value);
   } else {

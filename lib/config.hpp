@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lib/ip_address.hpp"
+#include "lib/log.hpp"
 
 namespace nh {
 
@@ -30,8 +31,8 @@ struct Settings {
   std::string netns_prefix = "nh-";
   std::vector<IpAddress> dns;  // nameservers for a resolv.conf the runtime did not provide
   std::string log_file;        // JSON lines appended here as well as syslog, if set
-  std::string log_level = "info";  // error, info or debug
-  bool debug = false;              // log_level debug, and the log on stderr too
+  LogLevel log_level = LogLevel::kInfo;
+  bool debug = false;  // log level debug, and the log on stderr too
 };
 
 // Parses "IP[,IP...]" (at most 3, as resolv.conf reads); throws naming `source`.

@@ -19,15 +19,6 @@ bool g_stderr = false;
 bool g_open = false;
 int g_file = -1;  // open for the life of the process: one short-lived hook run
 
-const char* level_name(LogLevel l) {
-  switch (l) {
-    case LogLevel::kError: return "error";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kDebug: return "debug";
-  }
-  return "info";
-}
-
 std::string utc_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -47,7 +38,7 @@ void emit(LogLevel level, int priority, const std::string& msg, bool to_stderr) 
   }
   ::syslog(priority, "%s", msg.c_str());
   if (g_file >= 0) {
-    nlohmann::json j = {{"time", utc_now()}, {"level", level_name(level)}, {"pid", ::getpid()}, {"msg", msg}};
+    nlohmann::json j = {{"time", utc_now()}, {"level", log_level_name(level)}, {"pid", ::getpid()}, {"msg", msg}};
     // One write per line: O_APPEND keeps lines from concurrent hooks whole.
     std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     (void)!::write(g_file, line.data(), line.size());
@@ -56,10 +47,20 @@ void emit(LogLevel level, int priority, const std::string& msg, bool to_stderr) 
 }
 }  // namespace
 
-LogLevel parse_log_level(const std::string& level) {
+std::optional<LogLevel> parse_log_level(const std::string& level) {
   if (level == "error") return LogLevel::kError;
+  if (level == "info") return LogLevel::kInfo;
   if (level == "debug") return LogLevel::kDebug;
-  return LogLevel::kInfo;
+  return std::nullopt;
+}
+
+const char* log_level_name(LogLevel l) {
+  switch (l) {
+    case LogLevel::kError: return "error";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kDebug: return "debug";
+  }
+  return "info";
 }
 
 void log_init(LogLevel level, bool to_stderr, const std::string& file) {

@@ -2,14 +2,16 @@
 // Logging: syslog under the identifier "netns-hook" always; as JSON lines in
 // a file with --log-file; on stderr as well with --debug. Errors reach stderr
 // through main's single catch site.
+#include <optional>
 #include <string>
 
 namespace nh {
 
 enum class LogLevel { kError = 0, kInfo = 1, kDebug = 2 };
 
-// "error", "info" or "debug" (validated by the settings).
-LogLevel parse_log_level(const std::string& level);
+// "error", "info" or "debug"; nullopt for anything else.
+std::optional<LogLevel> parse_log_level(const std::string& level);
+const char* log_level_name(LogLevel level);
 
 // Opens `file` (if not empty) for appending; throws naming it when it cannot.
 void log_init(LogLevel level, bool to_stderr, const std::string& file = "");

@@ -45,15 +45,26 @@ std::vector<nh::Setting> as_flags(const nh::Settings& s) {
   std::vector<nh::Setting> flags = {{"bridge", s.network.bridge},  {"ip", s.network.gateway.str()},
                                     {"mtu", std::to_string(s.network.mtu)}, {"iface", s.network.iface},
                                     {"state-dir", s.state_dir},     {"firewall", s.firewall},
-                                    {"debug", s.debug ? "true" : "false"}};
+                                    {"debug", s.debug ? "true" : "false"},
+                                    {"netns-link", s.netns_link ? "true" : "false"},
+                                    {"netns-dir", s.netns_dir},     {"netns-prefix", s.netns_prefix},
+                                    {"log-level", nh::log_level_name(s.log_level)}};
   if (s.static_ip) flags.emplace_back("static-ip", s.static_ip->str());
+  if (!s.log_file.empty()) flags.emplace_back("log-file", s.log_file);
+  if (!s.dns.empty()) {
+    std::string dns;
+    for (const auto& a : s.dns) dns += (dns.empty() ? "" : ",") + a.str();
+    flags.emplace_back("dns", dns);
+  }
   return flags;
 }
 
 bool same(const nh::Settings& a, const nh::Settings& b) {
   return a.network.bridge == b.network.bridge && a.network.gateway == b.network.gateway &&
          a.network.mtu == b.network.mtu && a.network.iface == b.network.iface && a.state_dir == b.state_dir &&
-         a.static_ip == b.static_ip && a.firewall == b.firewall && a.debug == b.debug;
+         a.static_ip == b.static_ip && a.firewall == b.firewall && a.debug == b.debug &&
+         a.netns_link == b.netns_link && a.netns_dir == b.netns_dir && a.netns_prefix == b.netns_prefix &&
+         a.dns == b.dns && a.log_file == b.log_file && a.log_level == b.log_level;
 }
 
 void check_valid(const nh::Settings& s) {
