@@ -102,12 +102,12 @@ TEST_CASE("malformed state documents are rejected with a reason", "[oci_state]")
   SECTION("id not a string") { expect_rejected(R"({"id":42,"pid":1})", "\"id\" is not a string"); }
   SECTION("id null") { expect_rejected(R"({"id":null,"pid":1})", "\"id\" is not a string"); }
   SECTION("empty id") { expect_rejected(with_id(""), "\"id\" is empty"); }
-  SECTION("id with a slash") { expect_rejected(with_id("a/b"), "\"id\""); }
+  SECTION("id with a slash") { expect_rejected(with_id("a/b"), "has a character other than"); }
   SECTION("id ..") { expect_rejected(with_id(".."), "not a valid container id"); }
   SECTION("id .") { expect_rejected(with_id("."), "not a valid container id"); }
   SECTION("id with a newline") { expect_rejected(with_id("a\\nb"), "\\x0a"); }
   SECTION("id with an escape character") { expect_rejected(with_id("a\\u001bb"), "\\x1b"); }
-  SECTION("id with a space") { expect_rejected(with_id("a b"), "\"id\""); }
+  SECTION("id with a space") { expect_rejected(with_id("a b"), "has a character other than"); }
   SECTION("id over 255 characters") { expect_rejected(with_id(std::string(256, 'a')), "longer than 255"); }
   SECTION("pid a float") { expect_rejected(R"({"id":"t1","pid":1.5})", "\"pid\" is not an integer"); }
   SECTION("pid a string") { expect_rejected(R"({"id":"t1","pid":"2391"})", "\"pid\" is not an integer"); }
