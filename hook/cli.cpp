@@ -1,56 +1,81 @@
 #include "hook/cli.hpp"
 
 #include <algorithm>
+#include <charconv>
 
-#include "lib/error.hpp"
+#include "lib/base/error.hpp"
+#include "lib/base/text.hpp"
 
-namespace nh {
+namespace nh::cli {
+
+using base::Error;
+using base::printable;
 
 std::string usage() {
   return R"(Usage: netns-hook [OPTIONS] [COMMAND]
 
-An OCI hook that gives a container a network: a host bridge, a veth pair, an
-address from a file-locked pool, a default route and outbound NAT. It reads the
-container state JSON (as runc, crun and podman write it) on standard input.
+An OCI hook that gives a container a network: a host bridge per network, a
+veth pair per network, addresses from file-locked pools, a default route and
+outbound NAT. It reads the container state JSON (as runc, crun and podman
+write it) on standard input.
 
 Commands:
   (none)        act on the state's "status": "creating"/"created" set up,
                 "stopped" tears down
   setup         set up, whatever the status says
   teardown      tear down (by container id; no pid needed)
-  ls [--json]   list leases: container, pid, address, host veth, namespace alive, ports
-  restore       re-install the firewall rules of every lease (after a firewall
-                reload wiped them); adds only what is missing
-  gc [--dry-run]  release the leases of namespaces that are gone, delete
-                orphan host veths of ours, DNAT rules with no lease and
+  ls [--json]   list attachments: container, pid, network, interface,
+                address, host veth, namespace alive, ports
+  restore       re-install the firewall rules every container needs (after a
+                firewall reload wiped them); adds only what is missing
+  gc [--dry-run]  release what namespaces that are gone hold, finish
+                teardowns that stopped half way, delete orphan host veths of
+                ours, DNAT rules with no lease, stale state files and
                 temporary files of killed writes; --dry-run only prints
+  network create NAME [--subnet CIDR] [--gateway IP] [--bridge NAME]
+                [--mtu N] [--internal] [--no-isolate] [--no-masquerade]
+                write a network definition (without --subnet: the first free
+                /24 of 10.89.0.0/16; bridge nh-NAME)
+  network ls [--json]      list the networks and how many containers each has
+  network inspect NAME     a network's definition and attachments, as JSON
+  network rm NAME          remove a network no container is attached to
   version       print the version and the libraries' versions
   help          print this help
 
-Options (also keys of a --config JSON file; flags win over the file):
-  --bridge NAME       bridge to attach containers to            (default netns0)
-  --ip CIDR           bridge address and subnet prefix          (default 172.19.0.1/16)
-  --mtu N             MTU of the bridge and both veth ends      (default 1500)
-  --iface NAME        interface name inside the container       (default eth0)
-  --state-dir DIR     leases and lock file                      (default /run/netns-hook)
-  --static-ip IP      address for this container (the annotation netns-hook.ip wins)
-  --firewall BACKEND  iptables (libiptc, legacy tables) or none (default iptables)
-  --netns-dir DIR     where `ip netns` names are bound          (default /run/netns)
-  --netns-prefix P    name prefix: P + container id             (default nh-)
+Options (before the command; also keys of a --config JSON file; flags win
+over the file):
+  --bridge NAME       bridge of the default network                (default netns0)
+  --ip CIDR           its bridge address and subnet prefix         (default 172.19.0.1/16)
+  --mtu N             its MTU, and the veths'                      (default 1500)
+  --iface NAME        the container's first interface; the next are eth1, eth2, ...
+                                                                   (default eth0)
+  --network NAME[,NAME...]  the container's networks, in order, unless the
+                      annotation netns-hook.networks says  (default: default)
+  --networks-dir DIR  network definitions, one NAME.json each
+                                                     (default /etc/netns-hook/networks)
+  --state-dir DIR     leases and lock file                         (default /run/netns-hook)
+  --static-ip IP[,IP...]  addresses for this container, each on the network
+                      whose subnet holds it (the annotation netns-hook.ip wins)
+  --firewall BACKEND  iptables (libiptc, legacy tables) or none    (default iptables)
+  --netns-dir DIR     where `ip netns` names are bound             (default /run/netns)
+  --netns-prefix P    name prefix: P + container id                (default nh-)
   --no-netns-link     do not name the namespace for `ip netns`
                       (same as --netns-link false)
   --dns IP[,IP]       nameservers for the container's /etc/resolv.conf, written
                       only when the runtime did not provide one (at most 3)
   --log-file FILE     append each log line as a JSON object to FILE too
-  --log-level LEVEL   error, info or debug                      (default info)
+  --log-level LEVEL   error, info or debug                         (default info)
   --config FILE       read settings from a JSON object, e.g. {"bridge": "br1", "mtu": 1400}
   -d, --debug         log level debug, and the log on stderr as well
   -h, --help          print this help
   -V, --version       print the version and the libraries' versions
 
 Annotations read from the state:
-  netns-hook.ip       request a specific address from the pool
-  netns-hook.ports    publish ports, Docker's -p syntax, comma-separated:
+  netns-hook.networks the container's networks, in order: NAME[,NAME...]
+  netns-hook.ip       request addresses: IP[,IP...], each on the network whose
+                      subnet holds it
+  netns-hook.ports    publish ports (on the first network that is not
+                      internal), Docker's -p syntax, comma-separated:
                       8080:80, 8080:80/udp, 127.0.0.1:8080:80/tcp,
                       8000-8010:8000-8010 (protocols tcp, udp, sctp)
   netns-hook.sysctl   network sysctls set inside the container's namespace,
@@ -65,10 +90,71 @@ exit 1; a failed setup first undoes what it did.
 )";
 }
 
+namespace {
+
+// Options of `network create`, after its name.
+void parse_create_option(Command& cmd, const std::vector<std::string>& args, std::size_t& i) {
+  const std::string& arg = args[i];
+  auto value = [&]() -> std::string {
+    if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)
+      throw Error::input("option " + arg + " of network create", "needs a value");
+    return args[++i];
+  };
+  auto& o = cmd.create;
+  if (arg == "--internal") o.internal = true;
+  else if (arg == "--no-isolate") o.isolate = false;
+  else if (arg == "--no-masquerade") o.masquerade = false;
+  else if (arg == "--subnet") o.subnet = value();
+  else if (arg == "--gateway") o.gateway = value();
+  else if (arg == "--bridge") o.bridge = value();
+  else if (arg == "--mtu") {
+    std::string v = value();
+    unsigned mtu = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), mtu);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || mtu < 68 || mtu > 65535)
+      throw Error::input("invalid --mtu \"" + printable(v) + "\"", "MTU must be a number from 68 to 65535");
+    o.mtu = mtu;
+  } else
+    throw Error::input("unknown option \"" + printable(arg) + "\" of network create", "see netns-hook --help");
+}
+
+// The words after `network`: SUBCOMMAND [NAME] [options].
+void parse_network(Command& cmd, const std::vector<std::string>& args, std::size_t i) {
+  if (i >= args.size()) throw Error::input("network", "expected create, ls, inspect or rm");
+  const std::string sub = args[i++];
+  auto name = [&]() -> std::string {
+    if (i >= args.size() || args[i].rfind("-", 0) == 0) throw Error::input("network " + sub, "needs a network name");
+    return args[i++];
+  };
+  if (sub == "create") {
+    cmd.action = Action::kNetworkCreate;
+    cmd.create.name = name();
+    for (; i < args.size(); ++i) parse_create_option(cmd, args, i);
+    return;
+  }
+  if (sub == "ls") {
+    cmd.action = Action::kNetworkLs;
+    for (; i < args.size(); ++i) {
+      if (args[i] != "--json") throw Error::input("unexpected argument \"" + printable(args[i]) + "\"", "network ls takes --json only");
+      cmd.json = true;
+    }
+    return;
+  }
+  if (sub == "inspect" || sub == "rm") {
+    cmd.action = sub == "inspect" ? Action::kNetworkInspect : Action::kNetworkRm;
+    cmd.network = name();
+    if (i < args.size()) throw Error::input("unexpected argument \"" + printable(args[i]) + "\"", "network " + sub + " takes one name");
+    return;
+  }
+  throw Error::input("unknown network command \"" + printable(sub) + "\"", "expected create, ls, inspect or rm");
+}
+
+}  // namespace
+
 Command parse_command_line(const std::vector<std::string>& args) {
   Command cmd;
   bool have_command = false;
-  const auto& keys = setting_keys();
+  const auto& keys = input::setting_keys();
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "-h" || arg == "--help") {
@@ -119,6 +205,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
     if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + printable(arg) + "\"", "see netns-hook --help");
     if (have_command) throw Error::input("unexpected argument \"" + printable(arg) + "\"", "only one command is allowed");
     have_command = true;
+    if (arg == "network") {
+      parse_network(cmd, args, i + 1);
+      break;  // the rest were the network command's own
+    }
     if (arg == "setup") cmd.action = Action::kSetup;
     else if (arg == "teardown") cmd.action = Action::kTeardown;
     else if (arg == "ls") cmd.action = Action::kList;
@@ -126,11 +216,14 @@ Command parse_command_line(const std::vector<std::string>& args) {
     else if (arg == "gc") cmd.action = Action::kGc;
     else if (arg == "version") cmd.action = Action::kVersion;
     else if (arg == "help") cmd.action = Action::kHelp;
-    else throw Error::input("unknown command \"" + printable(arg) + "\"", "expected setup, teardown, ls, restore, gc, version or help");
+    else
+      throw Error::input("unknown command \"" + printable(arg) + "\"",
+                         "expected setup, teardown, ls, restore, gc, network, version or help");
   }
-  if (cmd.json && cmd.action != Action::kList) throw Error::input("option --json", "only applies to ls");
+  const bool lists = cmd.action == Action::kList || cmd.action == Action::kNetworkLs;
+  if (cmd.json && !lists) throw Error::input("option --json", "only applies to ls and network ls");
   if (cmd.dry_run && cmd.action != Action::kGc) throw Error::input("option --dry-run", "only applies to gc");
   return cmd;
 }
 
-}  // namespace nh
+}  // namespace nh::cli

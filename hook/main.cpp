@@ -6,56 +6,69 @@
 #include <iostream>
 
 #include "hook/cli.hpp"
-#include "lib/error.hpp"
-#include "lib/fs.hpp"
-#include "lib/hook_ops.hpp"
-#include "lib/log.hpp"
-#include "lib/oci_state.hpp"
-#include "lib/version.hpp"
+#include "lib/admin/gc.hpp"
+#include "lib/admin/list.hpp"
+#include "lib/admin/networks.hpp"
+#include "lib/admin/restore.hpp"
+#include "lib/base/error.hpp"
+#include "lib/base/fs.hpp"
+#include "lib/base/log.hpp"
+#include "lib/base/version.hpp"
+#include "lib/input/oci_request.hpp"
+#include "lib/input/oci_state.hpp"
+#include "lib/pipeline/setup.hpp"
+#include "lib/pipeline/teardown.hpp"
 
 namespace {
 
+using nh::cli::Action;
+
 int run(const std::vector<std::string>& args) {
-  nh::Command cmd = nh::parse_command_line(args);
+  nh::cli::Command cmd = nh::cli::parse_command_line(args);
   switch (cmd.action) {
-    case nh::Action::kHelp:
-      std::cout << nh::usage();
+    case Action::kHelp:
+      std::cout << nh::cli::usage();
       return 0;
-    case nh::Action::kVersion:
-      std::cout << nh::version_text();
+    case Action::kVersion:
+      std::cout << nh::base::version_text();
       return 0;
     default:
       break;
   }
-  nh::Settings settings = nh::build_settings(cmd.config_path, cmd.flags);
-  nh::log_init(settings.debug ? nh::LogLevel::kDebug : settings.log_level, settings.debug,
-               settings.log_file);
-  if (cmd.action == nh::Action::kList) {
-    nh::list_leases(settings, cmd.json, std::cout);
-    return 0;
-  }
-  if (cmd.action == nh::Action::kGc) {
-    nh::gc(settings, cmd.dry_run, std::cout);
-    return 0;
-  }
-  if (cmd.action == nh::Action::kRestore) {
-    nh::restore(settings, std::cout);
-    return 0;
+  nh::input::Settings settings = nh::input::build_settings(cmd.config_path, cmd.flags);
+  nh::base::log_init(settings.debug ? nh::base::LogLevel::kDebug : settings.log_level, settings.debug,
+                     settings.log_file);
+  switch (cmd.action) {
+    case Action::kList: nh::admin::list_attachments(settings, cmd.json, std::cout); return 0;
+    case Action::kGc: nh::admin::gc(settings, cmd.dry_run, std::cout); return 0;
+    case Action::kRestore: nh::admin::restore(settings, std::cout); return 0;
+    case Action::kNetworkCreate: nh::admin::network_create(settings, cmd.create, std::cout); return 0;
+    case Action::kNetworkLs: nh::admin::network_ls(settings, cmd.json, std::cout); return 0;
+    case Action::kNetworkInspect: nh::admin::network_inspect(settings, cmd.network, std::cout); return 0;
+    case Action::kNetworkRm: nh::admin::network_rm(settings, cmd.network, std::cout); return 0;
+    default: break;
   }
 
-  std::string input = nh::read_all_limited(STDIN_FILENO, nh::kMaxStateBytes, "read container state from stdin");
-  nh::State state = nh::parse_state(input);
-  nh::Action action = cmd.action;
-  if (action == nh::Action::kAuto) {
-    if (state.status == "creating" || state.status == "created") action = nh::Action::kSetup;
-    else if (state.status == "stopped") action = nh::Action::kTeardown;
+  std::string input =
+      nh::base::read_all_limited(STDIN_FILENO, nh::input::kMaxStateBytes, "read container state from stdin");
+  nh::input::State state = nh::input::parse_state(input);
+  Action action = cmd.action;
+  if (action == Action::kAuto) {
+    if (state.status == "creating" || state.status == "created") action = Action::kSetup;
+    else if (state.status == "stopped") action = Action::kTeardown;
     else
-      throw nh::Error::input("container " + state.id + " has status \"" + state.status + "\"",
-                             "expected creating/created (set up) or stopped (tear down); "
-                             "or say setup or teardown");
+      throw nh::base::Error::input("container " + state.id + " has status \"" + state.status + "\"",
+                                   "expected creating/created (set up) or stopped (tear down); "
+                                   "or say setup or teardown");
   }
-  if (action == nh::Action::kSetup) nh::setup(settings, state);
-  else nh::teardown(settings, state);
+  if (action == Action::kSetup) {
+    if (!state.pid)
+      throw nh::base::Error::input("set up container " + state.id,
+                                   "the state has no pid (run setup from a prestart or createRuntime hook)");
+    nh::pipeline::setup(settings, nh::input::build_oci_request(settings, state));
+  } else {
+    nh::pipeline::teardown(settings, state.id);
+  }
   return 0;
 }
 
@@ -65,12 +78,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return run(args);
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     std::fprintf(stderr, "netns-hook: %s\n", e.what());
-    nh::log_error(e.what());
+    nh::base::log_error(e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "netns-hook: internal error: %s\n", e.what());
-    nh::log_error(std::string("internal error: ") + e.what());
+    nh::base::log_error(std::string("internal error: ") + e.what());
   }
   return 1;
 }

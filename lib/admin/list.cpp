@@ -1,0 +1,74 @@
+#include "lib/admin/list.hpp"
+
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "lib/ipam/pool.hpp"
+
+namespace nh::admin {
+
+namespace {
+
+// "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp", as docker ps shows them;
+// for JSON, the annotation's own syntax.
+std::string ports_text(const ipam::Member& m, bool arrows) {
+  std::string out;
+  for (const auto& p : m.ports) {
+    if (!out.empty()) out += ", ";
+    if (arrows)
+      out += (p.host_ip ? p.host_ip->str() : "0.0.0.0") + ":" + std::to_string(p.host_port) + "->" +
+             std::to_string(p.container_port) + "/" + p.protocol;
+    else
+      out += p.str();
+  }
+  return out;
+}
+
+std::string addresses_text(const ipam::Attachment& a) {
+  std::string out;
+  for (const auto& ad : a.addresses) out += (out.empty() ? "" : ",") + ad.cidr.str();
+  return out;
+}
+
+}  // namespace
+
+void list_attachments(const input::Settings& settings, bool json, std::ostream& out) {
+  auto sandboxes = ipam::Pool::open(settings.state_dir).list();
+  auto arr = nlohmann::json::array();
+  if (!json)
+    out << std::left << std::setw(14) << "CONTAINER" << std::setw(9) << "PID" << std::setw(12) << "NETWORK"
+        << std::setw(7) << "IFACE" << std::setw(20) << "ADDRESS" << std::setw(16) << "HOST VETH" << std::setw(11)
+        << "BRIDGE" << std::setw(7) << "NETNS" << "PORTS\n";
+  for (const auto& s : sandboxes) {
+    const bool alive = ipam::namespace_alive(s);
+    for (const auto& m : s.members) {
+      for (const auto& a : s.attachments) {
+        const bool carrier = a.network.name == m.ports_network;
+        if (json) {
+          auto addrs = nlohmann::json::array();
+          for (const auto& ad : a.addresses) addrs.push_back(ad.cidr.str());
+          arr.push_back({{"id", m.id},
+                         {"pid", m.pid},
+                         {"network", a.network.name},
+                         {"interface", a.iface},
+                         {"addresses", addrs},
+                         {"host_veth", a.host_veth},
+                         {"bridge", a.network.bridge},
+                         {"netns_alive", alive},
+                         {"shared_with", s.members.front().id == m.id ? "" : s.members.front().id},
+                         {"ports", carrier ? ports_text(m, false) : ""},
+                         {"netns_link", m.netns_link}});
+          continue;
+        }
+        out << std::setw(14) << m.id.substr(0, 12) << std::setw(9) << m.pid << std::setw(12)
+            << a.network.name.substr(0, 11) << std::setw(7) << a.iface << std::setw(20) << addresses_text(a)
+            << std::setw(16) << a.host_veth << std::setw(11) << a.network.bridge << std::setw(7)
+            << (alive ? "alive" : "gone") << (carrier ? ports_text(m, true) : "") << "\n";
+      }
+    }
+  }
+  if (json) out << arr.dump(2) << "\n";
+}
+
+}  // namespace nh::admin

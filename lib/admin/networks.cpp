@@ -1,0 +1,164 @@
+#include "lib/admin/networks.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "lib/base/error.hpp"
+#include "lib/base/text.hpp"
+#include "lib/firewall/firewall.hpp"
+#include "lib/ipam/pool.hpp"
+#include "lib/net/names.hpp"
+#include "lib/net/store.hpp"
+#include "lib/netlink/address.hpp"
+#include "lib/netlink/link.hpp"
+
+namespace nh::admin {
+
+using base::Error;
+
+namespace {
+
+// Every network: `default` (from the options) first, then the files.
+std::vector<net::Network> all_networks(const input::Settings& settings) {
+  std::vector<net::Network> out{settings.default_network};
+  auto files = net::NetworkStore(settings.networks_dir).load_all();
+  out.insert(out.end(), files.begin(), files.end());
+  return out;
+}
+
+net::Network find_network(const input::Settings& settings, const std::string& name) {
+  if (name == net::kDefaultNetwork) return settings.default_network;
+  return net::NetworkStore(settings.networks_dir).load(name);
+}
+
+struct AttachedTo {
+  std::string id;
+  const ipam::Attachment* attachment;
+};
+
+// The containers attached to network `name`, with their attachment there
+// (pointing into `sandboxes`, which must outlive the result).
+std::vector<AttachedTo> attached(const std::vector<ipam::Sandbox>& sandboxes, const std::string& name) {
+  std::vector<AttachedTo> out;
+  for (const auto& s : sandboxes)
+    for (const auto& a : s.attachments) {
+      if (a.network.name != name) continue;
+      if (s.members.empty()) out.push_back({"(being torn down)", &a});
+      for (const auto& m : s.members) out.push_back({m.id, &a});
+    }
+  return out;
+}
+
+nlohmann::json network_json(const net::Network& n, const std::vector<AttachedTo>& on) {
+  auto j = net::to_json(n);
+  auto ids = nlohmann::json::array();
+  for (const auto& a : on) ids.push_back(a.id);
+  j["containers"] = ids;
+  return j;
+}
+
+// The first /24 of 10.89.0.0/16 that no network and no route of the host overlaps.
+addr::Cidr pick_subnet(const std::vector<net::Network>& networks) {
+  auto host = netlink::Netlink::connect();
+  std::vector<addr::Cidr> taken;
+  for (const auto& r : netlink::list_routes(host, AF_INET))
+    if (r.destination.prefix() > 0) taken.push_back(r.destination);
+  for (const auto& n : networks)
+    for (const auto& s : n.subnets) taken.push_back(s.subnet);
+  const auto base = addr::IpAddress::v4(0x0a590000);  // 10.89.0.0
+  for (unsigned i = 0; i < 256; ++i) {
+    addr::Cidr cand(base.plus(static_cast<addr::u128>(i) << 8), 24);
+    if (std::none_of(taken.begin(), taken.end(), [&](const addr::Cidr& t) { return t.overlaps(cand); })) return cand;
+  }
+  throw Error::input("pick a subnet", "every /24 of 10.89.0.0/16 is used by a network or a route; give --subnet");
+}
+
+}  // namespace
+
+void network_create(const input::Settings& settings, const NetworkCreateOptions& o, std::ostream& out) {
+  const std::string what = "create network " + base::printable(o.name);
+  base::wrap(what, [&] { net::validate_network_name(o.name, "network name"); });
+  if (o.name == net::kDefaultNetwork)
+    throw Error::input(what, "the name default is reserved for the network the options describe");
+  net::NetworkStore store(settings.networks_dir);
+  net::Network n;
+  n.name = o.name;
+  n.bridge = o.bridge.value_or(net::default_bridge_name(o.name));
+  if (o.bridge) net::validate_ifname(*o.bridge, "--bridge");
+  const std::string subnet = o.subnet ? *o.subnet : pick_subnet(all_networks(settings)).str();
+  n.subnets.push_back(net::make_subnet(subnet, o.gateway.value_or(""), "--subnet"));
+  n.mtu = o.mtu.value_or(1500);
+  n.internal = o.internal;
+  n.isolate = o.isolate;
+  n.masquerade = o.masquerade;
+  n.created = net::now_rfc3339();
+  base::wrap(what, [&] { net::validate(n); });
+  store.create(n, {settings.default_network});
+  out << n.name << "\n";
+}
+
+void network_ls(const input::Settings& settings, bool json, std::ostream& out) {
+  auto networks = all_networks(settings);
+  auto sandboxes = ipam::Pool::open(settings.state_dir).list();
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (const auto& n : networks) arr.push_back(network_json(n, attached(sandboxes, n.name)));
+    out << arr.dump(2) << "\n";
+    return;
+  }
+  out << std::left << std::setw(16) << "NAME" << std::setw(16) << "BRIDGE" << std::setw(20) << "SUBNETS"
+      << std::setw(9) << "INTERNAL" << std::setw(8) << "ISOLATE" << "CONTAINERS\n";
+  for (const auto& n : networks) {
+    std::string subnets;
+    for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ",") + s.subnet.network_str();
+    out << std::setw(16) << n.name << std::setw(16) << n.bridge << std::setw(20) << subnets << std::setw(9)
+        << (n.internal ? "yes" : "no") << std::setw(8) << (n.isolate ? "yes" : "no")
+        << attached(sandboxes, n.name).size() << "\n";
+  }
+}
+
+void network_inspect(const input::Settings& settings, const std::string& name, std::ostream& out) {
+  auto n = find_network(settings, name);
+  const auto sandboxes = ipam::Pool::open(settings.state_dir).list();  // `on` points into it
+  auto on = attached(sandboxes, name);
+  auto j = network_json(n, on);
+  auto atts = nlohmann::json::array();
+  for (const auto& a : on) {
+    auto addrs = nlohmann::json::array();
+    for (const auto& ad : a.attachment->addresses) addrs.push_back(ad.cidr.str());
+    atts.push_back({{"id", a.id},
+                    {"interface", a.attachment->iface},
+                    {"addresses", addrs},
+                    {"host_veth", a.attachment->host_veth}});
+  }
+  j["attachments"] = atts;
+  out << j.dump(2) << "\n";
+}
+
+void network_rm(const input::Settings& settings, const std::string& name, std::ostream& out) {
+  const std::string what = "remove network " + base::printable(name);
+  if (name == net::kDefaultNetwork) throw Error::input(what, "it is described by the options, not a file");
+  auto n = net::NetworkStore(settings.networks_dir).load(name);
+  auto pool = ipam::Pool::open(settings.state_dir);
+  const auto sandboxes = pool.list();  // `on` points into it
+  auto on = attached(sandboxes, name);
+  if (!on.empty()) {
+    std::string ids;
+    for (const auto& a : on) ids += (ids.empty() ? "" : ", ") + a.id;
+    throw Error::input(what, "containers are attached to it: " + ids);
+  }
+  firewall::Change change;
+  change.remove_networks.push_back(n);
+  firewall::make_firewall(settings.firewall)->apply(change);
+  auto host = netlink::Netlink::connect();
+  netlink::delete_link(host, n.bridge);
+  pool.remove_network_pool(name);
+  net::NetworkStore(settings.networks_dir).remove(name);
+  out << name << "\n";
+}
+
+}  // namespace nh::admin

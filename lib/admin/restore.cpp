@@ -1,0 +1,40 @@
+#include "lib/admin/restore.hpp"
+
+#include <map>
+#include <ostream>
+#include <set>
+
+#include "lib/firewall/firewall.hpp"
+#include "lib/ipam/pool.hpp"
+#include "lib/pipeline/intents.hpp"
+
+namespace nh::admin {
+
+void restore(const input::Settings& settings, std::ostream& out) {
+  ipam::Pool pool = ipam::Pool::open(settings.state_dir);
+  std::map<std::string, firewall::Change> by_backend;
+  std::map<std::string, std::set<std::string>> seen;  // networks already in a change, by backend
+  std::size_t containers = 0;
+  std::set<std::string> networks;
+  for (const auto& s : pool.list()) {
+    if (s.members.empty()) continue;  // being torn down
+    const std::string backend = s.firewall.empty() ? settings.firewall : s.firewall;
+    auto& change = by_backend[backend];
+    for (const auto& n : pipeline::networks_of(s)) {
+      networks.insert(n.name);
+      if (seen[backend].insert(n.name + "/" + n.bridge).second) change.ensure_networks.push_back(n);
+    }
+    for (const auto& m : s.members) {
+      ++containers;
+      auto ports = pipeline::ports_of(s, m);
+      if (!ports.ports.empty()) change.add_ports.push_back(std::move(ports));
+    }
+  }
+  std::size_t added = 0;
+  for (const auto& [backend, change] : by_backend)
+    if (!change.empty()) added += firewall::make_firewall(backend)->apply(change);
+  out << "restore: " << containers << " containers on " << networks.size() << " networks; added " << added
+      << " that were missing\n";
+}
+
+}  // namespace nh::admin

@@ -1,0 +1,56 @@
+#pragma once
+// The firewall, as the pipeline speaks to it: intents ("this network's rules
+// present", "these ports of that container published"), never rows. Each
+// backend turns intents into its own rules (iptables/ for libiptc) and applies
+// a whole change at once; "none" applies nothing.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/addr/ip_address.hpp"
+#include "lib/addr/port_mapping.hpp"
+#include "lib/net/network.hpp"
+
+namespace nh::firewall {
+
+// A container's published ports, and where they lead.
+struct ContainerPorts {
+  std::string id;                        // the container: tags its rules
+  std::string bridge;                    // the network carrying them
+  std::vector<addr::IpAddress> targets;  // its addresses there, one per family
+  std::vector<addr::PortMapping> ports;
+};
+
+// One transaction of intents.
+struct Change {
+  std::vector<net::Network> ensure_networks;  // each network's rules present
+  std::vector<net::Network> remove_networks;  // each network's rules gone
+  std::vector<ContainerPorts> add_ports;
+  std::vector<ContainerPorts> remove_ports;
+  bool empty() const {
+    return ensure_networks.empty() && remove_networks.empty() && add_ports.empty() && remove_ports.empty();
+  }
+};
+
+class Firewall {
+ public:
+  virtual ~Firewall() = default;
+  virtual std::string name() const = 0;
+  // Adds what is missing and removes what is present, all at once; sends
+  // nothing when everything is already as asked. Returns how many rules (or
+  // elements) it added or removed.
+  virtual std::size_t apply(const Change& change) = 0;
+  // What apply(change) would add, one line each, changing nothing (CHECK, doctor).
+  virtual std::vector<std::string> missing(const Change& change) = 0;
+  // Removes the port rules of containers that `stale(id)` says have no
+  // record, all at once; returns their ids. With dry_run it only lists them.
+  virtual std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string& id)>& stale,
+                                                      bool dry_run) = 0;
+};
+
+// "iptables" (libiptc, the legacy xtables interface) or "none".
+std::unique_ptr<Firewall> make_firewall(const std::string& backend);
+
+}  // namespace nh::firewall

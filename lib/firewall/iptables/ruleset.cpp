@@ -1,0 +1,140 @@
+#include "lib/firewall/iptables/ruleset.hpp"
+
+namespace nh::firewall::iptables {
+
+namespace {
+
+constexpr const char* kGlobalTag = "netns-hook";
+std::string network_tag(const net::Network& n) { return "netns-hook:" + n.bridge; }
+
+Rule rule(const std::string& table, const std::string& chain, const std::string& tag, const std::string& target) {
+  Rule r;
+  r.table = table;
+  r.chain = chain;
+  r.comment = tag;
+  r.target = target;
+  return r;
+}
+
+}  // namespace
+
+std::vector<Rule> global_rules() {
+  Rule from_outside = rule("nat", "PREROUTING", kGlobalTag, kDnatChain);
+  from_outside.dst_type_local = true;
+  Rule from_host = rule("nat", "OUTPUT", kGlobalTag, kDnatChain);
+  from_host.dst_type_local = true;
+  Rule forward = rule("filter", "FORWARD", kGlobalTag, kForwardChain);
+  forward.insert_first = true;
+  // Isolation first: the accepts after it let anything leave a bridge.
+  Rule isolate = rule("filter", kForwardChain, kGlobalTag, kIsolateChain);
+  isolate.insert_first = true;
+  return {from_outside, from_host, forward, isolate};
+}
+
+std::vector<Rule> network_rules(const net::Network& n) {
+  const std::string tag = network_tag(n);
+  const std::string& br = n.bridge;
+  std::vector<Rule> out;
+  for (const auto& s : n.subnets) {
+    if (!s.subnet.address().is_v4()) continue;
+    if (n.masquerade && !n.internal) {
+      Rule masq = rule("nat", "POSTROUTING", tag, "MASQUERADE");
+      masq.source = s.subnet;
+      masq.out_iface = br;
+      masq.out_negated = true;
+      out.push_back(masq);
+    }
+    if (n.internal) continue;
+    // The host's own connections (from 127.0.0.1 or its addresses) and a
+    // container reaching a published port through the host (hairpin) must
+    // come back through the host to be un-NATed: make their source the gateway.
+    Rule host_masq = rule("nat", "POSTROUTING", tag, "MASQUERADE");
+    host_masq.out_iface = br;
+    host_masq.src_type_local = true;
+    Rule hairpin_masq = rule("nat", "POSTROUTING", tag, "MASQUERADE");
+    hairpin_masq.source = s.subnet;
+    hairpin_masq.out_iface = br;
+    hairpin_masq.ctstate = "DNAT";
+    // route_localnet on the bridge lets 127.0.0.1 be DNAT'd out of it; without
+    // this guard a container could also reach the host's loopback services by
+    // addressing 127.0.0.1 to the bridge (CVE-2020-8558).
+    Rule guard = rule("filter", "INPUT", tag, "DROP");
+    guard.insert_first = true;
+    guard.in_iface = br;
+    guard.destination = addr::Cidr::parse("127.0.0.0/8");
+    guard.ctstate = "RELATED,ESTABLISHED";
+    guard.ctstate_negated = true;
+    out.insert(out.end(), {host_masq, hairpin_masq, guard});
+  }
+
+  if (n.internal) {
+    // Its containers reach each other, and nothing else.
+    Rule within = rule("filter", kForwardChain, tag, "ACCEPT");
+    within.in_iface = within.out_iface = br;
+    Rule out_of = rule("filter", kForwardChain, tag, "DROP");
+    out_of.in_iface = out_of.out_iface = br;
+    out_of.out_negated = true;
+    Rule into = rule("filter", kForwardChain, tag, "DROP");
+    into.in_iface = into.out_iface = br;
+    into.in_negated = true;
+    out.insert(out.end(), {within, out_of, into});
+  } else {
+    Rule from_bridge = rule("filter", kForwardChain, tag, "ACCEPT");
+    from_bridge.in_iface = br;
+    // Replies only: nothing outside may open connections to containers
+    // unless a port is published (the DNAT accept below).
+    Rule replies = rule("filter", kForwardChain, tag, "ACCEPT");
+    replies.out_iface = br;
+    replies.ctstate = "RELATED,ESTABLISHED";
+    Rule published = rule("filter", kForwardChain, tag, "ACCEPT");
+    published.out_iface = br;
+    published.ctstate = "DNAT";
+    out.insert(out.end(), {from_bridge, replies, published});
+  }
+
+  // Isolation: leaving this bridge for another (published ports excepted:
+  // they are public, and reached through the host's address) goes through
+  // -2 when this network is isolated (dropped towards every bridge of ours),
+  // else through -3 (dropped towards isolated bridges only).
+  Rule leave = rule("filter", kIsolateChain, tag, n.isolate ? kIsolateFromIsolated : kIsolateFromOpen);
+  leave.in_iface = leave.out_iface = br;
+  leave.out_negated = true;
+  leave.ctstate = "DNAT";
+  leave.ctstate_negated = true;
+  Rule to_any = rule("filter", kIsolateFromIsolated, tag, "DROP");
+  to_any.out_iface = br;
+  out.push_back(leave);
+  out.push_back(to_any);
+  if (n.isolate) {
+    Rule to_isolated = rule("filter", kIsolateFromOpen, tag, "DROP");
+    to_isolated.out_iface = br;
+    out.push_back(to_isolated);
+  }
+  return out;
+}
+
+std::string port_tag(const std::string& container_id) {
+  // xt_comment holds 255 characters; ids are at most 255 (validated).
+  return "netns-hook:" + container_id.substr(0, 240);
+}
+
+std::vector<Rule> port_rules(const ContainerPorts& c) {
+  const std::string tag = port_tag(c.id);
+  std::vector<Rule> out;
+  for (const auto& p : c.ports) {
+    for (const auto& target : c.targets) {
+      if (!target.is_v4()) continue;
+      if (p.host_ip && p.host_ip->family() != target.family()) continue;
+      Rule r = rule("nat", kDnatChain, tag, "DNAT");
+      if (p.host_ip) r.destination = addr::Cidr(*p.host_ip, p.host_ip->bits());
+      r.protocol = p.protocol;
+      r.dport = p.host_port;
+      r.to_address = target;
+      r.to_port = p.container_port;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace nh::firewall::iptables

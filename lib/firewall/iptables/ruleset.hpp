@@ -1,0 +1,39 @@
+#pragma once
+// Intents -> iptables rows: the pure functions that ensure, removal, restore
+// and gc share, so what is added and what is removed can never drift apart.
+//
+//  nat     PREROUTING, OUTPUT  -> NETNS-HOOK-DNAT    (packets to a local address)
+//          NETNS-HOOK-DNAT        one DNAT per published port       (per container)
+//          POSTROUTING            masquerade, host and hairpin masquerade (per network)
+//  filter  FORWARD             -> NETNS-HOOK-FORWARD (first)
+//          NETNS-HOOK-FORWARD  -> NETNS-HOOK-ISOLATE (first), then accepts (per network)
+//          NETNS-HOOK-ISOLATE     leaving a bridge for another: to -2 (isolated) or -3
+//          NETNS-HOOK-ISOLATE-2   drop towards every bridge of ours  (per network)
+//          NETNS-HOOK-ISOLATE-3   drop towards isolated bridges      (per network)
+//          INPUT                  the route_localnet guard           (per network)
+// Rules per network, never per container, except the DNAT rows.
+#include <string>
+#include <vector>
+
+#include "lib/firewall/firewall.hpp"
+#include "lib/firewall/iptables/rule.hpp"
+
+namespace nh::firewall::iptables {
+
+constexpr const char* kDnatChain = "NETNS-HOOK-DNAT";
+constexpr const char* kForwardChain = "NETNS-HOOK-FORWARD";
+constexpr const char* kIsolateChain = "NETNS-HOOK-ISOLATE";
+constexpr const char* kIsolateFromIsolated = "NETNS-HOOK-ISOLATE-2";
+constexpr const char* kIsolateFromOpen = "NETNS-HOOK-ISOLATE-3";
+
+// The jumps into netns-hook's chains, shared by every network.
+std::vector<Rule> global_rules();
+// One network's rules.
+std::vector<Rule> network_rules(const net::Network& n);
+// The comment that tags a container's port rules: "netns-hook:" and the id
+// (cut to what xt_comment holds).
+std::string port_tag(const std::string& container_id);
+// One DNAT rule per published port (and per family of its targets).
+std::vector<Rule> port_rules(const ContainerPorts& p);
+
+}  // namespace nh::firewall::iptables

@@ -1,0 +1,74 @@
+#include "lib/pipeline/teardown.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "lib/base/error.hpp"
+#include "lib/base/log.hpp"
+#include "lib/container/netns_link.hpp"
+#include "lib/firewall/firewall.hpp"
+#include "lib/ipam/pool.hpp"
+#include "lib/netlink/link.hpp"
+#include "lib/pipeline/intents.hpp"
+
+namespace nh::pipeline {
+
+using base::log_debug;
+using base::log_info;
+
+void teardown(const input::Settings& settings, const std::string& id, const std::string& iface,
+              const ipam::Sandbox* only) {
+  base::wrap("tear down container " + id, [&] {
+    ipam::Pool pool = ipam::Pool::open(settings.state_dir);
+    auto sb = pool.find(id);
+    if (only && sb && !ipam::same_sandbox(*sb, *only)) {
+      log_info("container " + id + " has a new network since gc looked: left alone");
+      return;
+    }
+    // The `ip netns` name and the published ports first, while the record
+    // still names them and reserves the ports: no other container can be
+    // handed a port whose old DNAT still stands. If that fails, stop here:
+    // running teardown again finishes the job.
+    if (sb) {
+      const ipam::Member& m = *sb->member(id);
+      if (iface.empty() && !m.netns_link.empty()) container::unbind_netns(m.netns_link);
+      const ipam::Attachment* carrier = sb->ports_attachment(m);
+      if (!m.ports.empty() && (iface.empty() || (carrier && carrier->iface == iface))) {
+        auto fw = firewall::make_firewall(sb->firewall.empty() ? settings.firewall : sb->firewall);
+        firewall::Change change;
+        change.remove_ports.push_back(ports_of(*sb, m));
+        fw->apply(change);
+      }
+    }
+    ipam::Drop drop = pool.drop(id, iface, only);
+    if (drop.kind == ipam::DropKind::kUnknown) {
+      log_debug("container " + id + (iface.empty() ? "" : " interface " + iface) + " has no network: nothing to do");
+      return;
+    }
+    if (drop.kind == ipam::DropKind::kStillShared) {
+      log_info("container " + id + " left; " + drop.sandbox.members.front().id + " keeps the namespace's network");
+      return;
+    }
+    // The veths go, newest first; an address is freed only once no veth that
+    // may still carry it exists. Bridges and network rules stay for the
+    // next container.
+    base::ErrorList errors;
+    std::optional<netlink::Netlink> host;
+    std::vector<std::string> released;
+    for (auto it = drop.release.rbegin(); it != drop.release.rend(); ++it) {
+      errors.run([&] {
+        if (!host) host = netlink::Netlink::connect();
+        netlink::delete_link(*host, it->host_veth);
+        released.push_back(it->iface);
+      });
+    }
+    errors.run([&] { pool.forget(drop.sandbox.key, id, released); });
+    errors.throw_if_any();
+    std::string what;
+    for (const auto& a : drop.release)
+      for (const auto& ad : a.addresses) what += (what.empty() ? "" : ", ") + ad.cidr.address().str() + " on " + a.network.name;
+    log_info("container " + id + ": released " + (what.empty() ? "its network" : what));
+  });
+}
+
+}  // namespace nh::pipeline

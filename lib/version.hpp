@@ -1,9 +1,0 @@
-#pragma once
-#include <string>
-
-namespace nh {
-
-// "netns-hook X.Y.Z" and, one per line, the libraries it was built with.
-std::string version_text();
-
-}  // namespace nh
