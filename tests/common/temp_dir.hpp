@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -33,6 +34,12 @@ class TempDir {
     out << content;
     if (!out) throw std::runtime_error("cannot write " + p);
     return p;
+  }
+
+  // The content of `name`, "" when it cannot be read.
+  std::string read(const std::string& name) const {
+    std::ifstream in(*this / name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
  private:

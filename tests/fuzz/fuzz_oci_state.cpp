@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "invariant.hpp"
-#include "lib/ip_address.hpp"
-#include "lib/oci_state.hpp"
-#include "lib/ports.hpp"
+#include "lib/addr/cidr.hpp"
+#include "lib/input/oci_state.hpp"
+#include "lib/addr/port_mapping.hpp"
 
 namespace {
 
@@ -18,41 +18,41 @@ using nh::fuzz::require;
 void require_file_name(std::string_view id) {
   require(!id.empty() && id.size() <= 255, "accepted id of length " + std::to_string(id.size()));
   require(id != "." && id != "..", "accepted id \"" + std::string(id) + "\"");
-  require(id.find('/') == std::string_view::npos, "accepted id with '/': " + nh::printable(id));
-  require(id.find('\0') == std::string_view::npos, "accepted id with NUL: " + nh::printable(id));
+  require(id.find('/') == std::string_view::npos, "accepted id with '/': " + nh::base::printable(id));
+  require(id.find('\0') == std::string_view::npos, "accepted id with NUL: " + nh::base::printable(id));
 }
 
 void check_id(std::string_view id) {
   try {
-    nh::validate_container_id(id);
+    nh::input::validate_container_id(id);
     require_file_name(id);
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     nh::fuzz::require_one_line(e);
   }
 }
 
 void check_state(std::string_view json) {
-  nh::State s;
+  nh::input::State s;
   try {
-    s = nh::parse_state(json);
-  } catch (const nh::Error& e) {
+    s = nh::input::parse_state(json);
+  } catch (const nh::base::Error& e) {
     nh::fuzz::require_one_line(e);
     return;
   }
-  require(json.size() <= nh::kMaxStateBytes, "accepted a state over the size limit");
+  require(json.size() <= nh::input::kMaxStateBytes, "accepted a state over the size limit");
   require_file_name(s.id);
   check_id(s.id);  // what parse_state accepted, validate_container_id accepts
   if (s.pid) require(*s.pid > 0 && *s.pid <= 0x3fffffff, "accepted pid " + std::to_string(*s.pid));
 
   // Setup reads these two annotations; their parsers must hold up too.
-  if (auto ports = nh::annotation(s, nh::kAnnotationPorts)) {
+  if (auto ports = nh::input::annotation(s, nh::input::kAnnotationPorts)) {
     try {
-      nh::parse_ports(*ports);
-    } catch (const nh::Error& e) {
+      nh::addr::parse_ports(*ports);
+    } catch (const nh::base::Error& e) {
       nh::fuzz::require_one_line(e);
     }
   }
-  if (auto ip = nh::annotation(s, "netns-hook.ip")) nh::IpAddress::parse(*ip);
+  if (auto ip = nh::input::annotation(s, "netns-hook.ip")) nh::addr::IpAddress::parse(*ip);
 }
 
 }  // namespace

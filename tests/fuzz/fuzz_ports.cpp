@@ -7,24 +7,24 @@
 #include <vector>
 
 #include "invariant.hpp"
-#include "lib/ports.hpp"
+#include "lib/addr/port_mapping.hpp"
 
 namespace {
 
 using nh::fuzz::require;
 
-void check_mapping(const nh::PortMapping& m) {
+void check_mapping(const nh::addr::PortMapping& m) {
   require(m.host_port >= 1 && m.container_port >= 1, "accepted port 0: " + m.str());
   require(m.protocol == "tcp" || m.protocol == "udp" || m.protocol == "sctp", "accepted protocol " + m.str());
   if (m.host_ip) {
     require(m.host_ip->is_v4(), "accepted a non-IPv4 host address: " + m.str());
-    require(*m.host_ip != nh::IpAddress::v4(0), "0.0.0.0 kept as an address instead of \"all\": " + m.str());
+    require(*m.host_ip != nh::addr::IpAddress::v4(0), "0.0.0.0 kept as an address instead of \"all\": " + m.str());
   }
   // str() is what `netns-hook ls` shows and the lease records: it must parse back.
-  std::vector<nh::PortMapping> again;
+  std::vector<nh::addr::PortMapping> again;
   try {
-    again = nh::parse_ports(m.str());
-  } catch (const nh::Error& e) {
+    again = nh::addr::parse_ports(m.str());
+  } catch (const nh::base::Error& e) {
     nh::fuzz::broken("printed mapping " + m.str() + " does not parse: " + e.what());
   }
   require(again.size() == 1 && again[0] == m, "printed mapping " + m.str() + " parses to something else");
@@ -34,15 +34,15 @@ void check_mapping(const nh::PortMapping& m) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::vector<nh::PortMapping> ports;
+  std::vector<nh::addr::PortMapping> ports;
   try {
-    ports = nh::parse_ports(text);
-  } catch (const nh::Error& e) {
+    ports = nh::addr::parse_ports(text);
+  } catch (const nh::base::Error& e) {
     nh::fuzz::require_one_line(e);
     return 0;
   }
-  require(text.size() <= nh::kMaxPortsAnnotation, "accepted an annotation over the size limit");
-  require(ports.size() <= nh::kMaxPublishedPorts, "accepted " + std::to_string(ports.size()) + " ports");
+  require(text.size() <= nh::addr::kMaxPortsAnnotation, "accepted an annotation over the size limit");
+  require(ports.size() <= nh::addr::kMaxPublishedPorts, "accepted " + std::to_string(ports.size()) + " ports");
   for (std::size_t i = 0; i < ports.size(); ++i) {
     check_mapping(ports[i]);
     for (std::size_t j = 0; j < i; ++j)

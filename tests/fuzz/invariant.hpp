@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "lib/error.hpp"
+#include "lib/base/error.hpp"
+#include "lib/base/text.hpp"
 
 namespace nh::fuzz {
 
@@ -23,10 +24,10 @@ inline void require(bool ok, const std::string& what) {
 // quoted input goes through printable()), so its message holds no C0 control
 // character: no newline, carriage return or terminal escape. (DEL and stray
 // bytes >= 0x80, which nlohmann's parse errors may quote, break no line.)
-inline void require_one_line(const Error& e) {
+inline void require_one_line(const base::Error& e) {
   for (char c : std::string_view(e.what())) {
     if (static_cast<unsigned char>(c) < 0x20)
-      broken("error message with a control character: " + printable(e.what(), 200));
+      broken("error message with a control character: " + base::printable(e.what(), 200));
   }
 }
 

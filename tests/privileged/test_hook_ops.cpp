@@ -1,4 +1,4 @@
-// setup() and teardown() on a child network namespace, end to end in the library.
+// setup() and teardown() on child network namespaces, end to end in the library.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -6,58 +6,81 @@
 #include <string>
 
 #include "helpers.hpp"
-#include "lib/error.hpp"
-#include "lib/firewall.hpp"
-#include "lib/hook_ops.hpp"
-#include "lib/ipam.hpp"
-#include "lib/names.hpp"
-#include "lib/rtnl.hpp"
+#include "lib/base/error.hpp"
+#include "lib/firewall/firewall.hpp"
+#include "lib/input/annotations.hpp"
+#include "lib/input/oci_request.hpp"
+#include "lib/ipam/pool.hpp"
+#include "lib/net/names.hpp"
+#include "lib/net/store.hpp"
+#include "lib/netlink/link.hpp"
+#include "lib/pipeline/setup.hpp"
+#include "lib/pipeline/teardown.hpp"
 
-using nh::SetupOutcome;
+using nh::pipeline::SetupOutcome;
 using nh_test::ContainerNetns;
 using nh_test::ip_json;
 using nh_test::run;
 
 namespace {
 
-// Settings for one test: its own bridge, state directory and firewall rules,
-// all removed at the end. The subnet is the default 172.19.0.1/16.
+// Settings for one test: its own bridges, state and networks directories and
+// firewall rules, all removed at the end. The default subnet is 172.19.0.0/16.
 struct HookEnv {
   nh_test::TempDir dir;
-  nh::Settings settings;
+  nh::input::Settings settings;
   nh_test::AtExit cleanup{[this] {
-    auto nl = nh::Netlink::connect();
-    for (const auto& l : nh::Pool::open(settings.state_dir).list()) nh::delete_link(nl, l.host_veth);
-    nh::delete_link(nl, settings.network.bridge);
-    nh::make_firewall("iptables")->remove(nh::bridge_rules(settings.network));
+    auto nl = nh::netlink::Netlink::connect();
+    nh::firewall::Change change;
+    change.remove_networks.push_back(settings.default_network);
+    for (const auto& s : nh::ipam::Pool::open(settings.state_dir).list())
+      for (const auto& a : s.attachments) nh::netlink::delete_link(nl, a.host_veth);
+    for (const auto& n : nh::net::NetworkStore(settings.networks_dir).load_all()) {
+      nh::netlink::delete_link(nl, n.bridge);
+      change.remove_networks.push_back(n);
+    }
+    nh::netlink::delete_link(nl, settings.default_network.bridge);
+    nh::firewall::make_firewall("iptables")->apply(change);
   }};
 
   HookEnv() {
-    settings.network.bridge = nh_test::unique_name("nhb");
+    settings.default_network.bridge = nh_test::unique_name("nhb");
     settings.state_dir = dir.path() + "/state";
+    settings.networks_dir = dir.path() + "/networks";
   }
-  nh::Pool pool() const { return nh::Pool::open(settings.state_dir); }
+  nh::ipam::Pool pool() const { return nh::ipam::Pool::open(settings.state_dir); }
+  void add_network(const std::string& name, const std::string& subnet, bool internal = false) {
+    nh::net::Network n;
+    n.name = name;
+    n.bridge = nh_test::unique_name("nhn");
+    n.subnets = {nh::net::make_subnet(subnet, "", "subnet")};
+    n.internal = internal;
+    nh::net::NetworkStore(settings.networks_dir).create(n, {settings.default_network});
+  }
+  nh::pipeline::SetupResult setup(const nh::input::State& st, const nh::input::Settings* s = nullptr) const {
+    const auto& with = s ? *s : settings;
+    return nh::pipeline::setup(with, nh::input::build_oci_request(with, st));
+  }
+  void teardown(const std::string& id) const { nh::pipeline::teardown(settings, id); }
 };
 
-nh::State creating(const std::string& id, int pid) {
-  nh::State s;
+nh::input::State creating(const std::string& id, int pid, std::map<std::string, std::string> annotations = {}) {
+  nh::input::State s;
   s.id = id;
   s.status = "creating";
   s.pid = pid;
   s.bundle = "/tmp/bundle";
-  return s;
-}
-
-nh::State stopped(const std::string& id) {
-  nh::State s;
-  s.id = id;
-  s.status = "stopped";
+  s.annotations = std::move(annotations);
   return s;
 }
 
 bool host_link_exists(const std::string& name) {
-  auto nl = nh::Netlink::connect();
-  return nh::find_link(nl, name).has_value();
+  auto nl = nh::netlink::Netlink::connect();
+  return nh::netlink::find_link(nl, name).has_value();
+}
+
+std::string address(const nh::ipam::Sandbox& s, std::size_t n = 0) {
+  return s.attachments.at(n).addresses.at(0).cidr.address().str();
 }
 
 // Pings `addr` once from the child's namespace (ping, or busybox's).
@@ -75,10 +98,13 @@ TEST_CASE("setup configures the container, is idempotent, and teardown undoes it
   ContainerNetns ctr;
   const std::string id = "ctr-" + nh_test::unique_name("a");
 
-  auto res = nh::setup(env.settings, creating(id, ctr.pid()));
+  auto res = env.setup(creating(id, ctr.pid()));
   REQUIRE(res.outcome == SetupOutcome::kConfigured);
-  CHECK(res.lease.address.str() == "172.19.0.2");
-  CHECK(res.lease.host_veth == nh::host_veth_name(id));
+  REQUIRE(res.sandbox.attachments.size() == 1);
+  const auto& att = res.sandbox.attachments[0];
+  CHECK(address(res.sandbox) == "172.19.0.2");
+  CHECK(att.host_veth == nh::net::host_veth_name(id, "default", "eth0"));
+  CHECK(att.network.name == "default");
 
   // Inside the container: eth0 up with the leased address, default route via the bridge.
   auto addrs = ip_json("-4 addr show dev eth0", ctr.in());
@@ -96,27 +122,80 @@ TEST_CASE("setup configures the container, is idempotent, and teardown undoes it
   CHECK(lo[0]["flags"].dump().find("\"UP\"") != std::string::npos);
 
   // On the host: the veth is on the bridge; the gateway answers.
-  auto nl = nh::Netlink::connect();
-  auto veth = nh::find_link(nl, res.lease.host_veth);
-  auto br = nh::find_link(nl, env.settings.network.bridge);
+  auto nl = nh::netlink::Netlink::connect();
+  auto veth = nh::netlink::find_link(nl, att.host_veth);
+  auto br = nh::netlink::find_link(nl, env.settings.default_network.bridge);
   REQUIRE(veth.has_value());
   REQUIRE(br.has_value());
   CHECK(veth->master == br->index);
   CHECK(ping_from(ctr, "172.19.0.1") == 0);
-  CHECK(run("iptables-legacy-save -t nat").out.find("netns-hook:" + env.settings.network.bridge) != std::string::npos);
+  CHECK(run("iptables-legacy-save -t nat").out.find("netns-hook:" + env.settings.default_network.bridge) !=
+        std::string::npos);
 
-  auto again = nh::setup(env.settings, creating(id, ctr.pid()));
+  auto again = env.setup(creating(id, ctr.pid()));
   CHECK(again.outcome == SetupOutcome::kExisting);
-  CHECK(again.lease.address == res.lease.address);
+  CHECK(address(again.sandbox) == address(res.sandbox));
   CHECK(ip_json("-4 addr show dev eth0", ctr.in())[0]["addr_info"].size() == 1);
 
-  nh::teardown(env.settings, stopped(id));
-  CHECK_FALSE(host_link_exists(res.lease.host_veth));
+  env.teardown(id);
+  CHECK_FALSE(host_link_exists(att.host_veth));
   CHECK(nh_test::link_absent("eth0", ctr.in()));
   CHECK_FALSE(env.pool().find(id).has_value());
   CHECK(env.pool().list().empty());
-  CHECK(host_link_exists(env.settings.network.bridge));  // stays for the next container
-  CHECK_NOTHROW(nh::teardown(env.settings, stopped(id)));  // a second teardown is fine
+  CHECK(host_link_exists(env.settings.default_network.bridge));  // stays for the next container
+  CHECK_NOTHROW(env.teardown(id));  // a second teardown is fine
+}
+
+TEST_CASE("a container on two networks gets eth0 and eth1, one default route, and both go at teardown",
+          "[hook_ops]") {
+  NH_REQUIRE_ROOT();
+  HookEnv env;
+  env.add_network("web", "10.77.1.0/24");
+  env.add_network("db", "10.77.2.0/24");
+  ContainerNetns ctr;
+  const std::string id = nh_test::unique_name("two");
+  auto res = env.setup(creating(id, ctr.pid(), {{nh::input::kAnnotationNetworks, "web,db"},
+                                                {nh::input::kAnnotationIp, "10.77.2.9"}}));
+  REQUIRE(res.outcome == SetupOutcome::kConfigured);
+  REQUIRE(res.sandbox.attachments.size() == 2);
+  CHECK(address(res.sandbox, 0) == "10.77.1.2");
+  CHECK(address(res.sandbox, 1) == "10.77.2.9");
+  CHECK(ip_json("-4 addr show dev eth0", ctr.in())[0]["addr_info"][0]["local"] == "10.77.1.2");
+  CHECK(ip_json("-4 addr show dev eth1", ctr.in())[0]["addr_info"][0]["local"] == "10.77.2.9");
+  auto routes = ip_json("-4 route show default", ctr.in());
+  REQUIRE(routes.size() == 1);
+  CHECK(routes[0]["gateway"] == "10.77.1.1");
+  CHECK(ping_from(ctr, "10.77.1.1") == 0);
+  CHECK(ping_from(ctr, "10.77.2.1") == 0);
+
+  env.teardown(id);
+  for (const auto& a : res.sandbox.attachments) CHECK_FALSE(host_link_exists(a.host_veth));
+  CHECK(env.pool().list().empty());
+}
+
+TEST_CASE("a failure on the second network rolls back the first", "[hook_ops]") {
+  NH_REQUIRE_ROOT();
+  HookEnv env;
+  env.add_network("web", "10.77.1.0/24");
+  env.add_network("db", "10.77.2.0/24");
+  // db's bridge name is taken by a link that is not a bridge: refused before anything changes...
+  auto db = nh::net::NetworkStore(env.settings.networks_dir).load("db");
+  // (This kernel may lack the dummy driver: a veth does as well.)
+  REQUIRE(run("ip link add " + db.bridge + " type veth peer name " + db.bridge + "p").status == 0);
+  ContainerNetns ctr;
+  const std::string id = nh_test::unique_name("rb");
+  CHECK_THROWS_WITH(env.setup(creating(id, ctr.pid(), {{nh::input::kAnnotationNetworks, "web,db"}})),
+                    Catch::Contains("not a bridge"));
+  CHECK(env.pool().list().empty());
+  CHECK(nh_test::link_absent("eth0", ctr.in()));
+  // ...and when db's veth fails late (an eth1 already in the container), web's is undone.
+  run("ip link del " + db.bridge);
+  REQUIRE(run(ctr.in() + "ip link add eth1 type veth peer name eth1p").status == 0);
+  CHECK_THROWS_WITH(env.setup(creating(id, ctr.pid(), {{nh::input::kAnnotationNetworks, "web,db"}})),
+                    Catch::Contains("already has a link named eth1"));
+  CHECK(nh_test::link_absent("eth0", ctr.in()));
+  CHECK_FALSE(host_link_exists(nh::net::host_veth_name(id, "web", "eth0")));
+  CHECK(env.pool().list().empty());
 }
 
 TEST_CASE("a second container in the same namespace joins and leaves", "[hook_ops]") {
@@ -124,18 +203,19 @@ TEST_CASE("a second container in the same namespace joins and leaves", "[hook_op
   HookEnv env;
   ContainerNetns ctr;
   const std::string a = "pod-" + nh_test::unique_name("a"), b = "pod-" + nh_test::unique_name("b");
-  auto first = nh::setup(env.settings, creating(a, ctr.pid()));
+  auto first = env.setup(creating(a, ctr.pid()));
   REQUIRE(first.outcome == SetupOutcome::kConfigured);
-  auto second = nh::setup(env.settings, creating(b, ctr.pid()));
+  auto second = env.setup(creating(b, ctr.pid()));
   CHECK(second.outcome == SetupOutcome::kJoined);
-  CHECK(second.lease.address == first.lease.address);
-  CHECK_FALSE(host_link_exists(nh::host_veth_name(b)));  // no veth of its own
+  CHECK(address(second.sandbox) == address(first.sandbox));
+  CHECK_FALSE(host_link_exists(nh::net::host_veth_name(b, "default", "eth0")));  // no veth of its own
 
-  nh::teardown(env.settings, stopped(a));  // b still uses the namespace
-  CHECK(host_link_exists(first.lease.host_veth));
+  const std::string veth = first.sandbox.attachments[0].host_veth;
+  env.teardown(a);  // b still uses the namespace
+  CHECK(host_link_exists(veth));
   CHECK(ping_from(ctr, "172.19.0.1") == 0);
-  nh::teardown(env.settings, stopped(b));
-  CHECK_FALSE(host_link_exists(first.lease.host_veth));
+  env.teardown(b);
+  CHECK_FALSE(host_link_exists(veth));
   CHECK(env.pool().list().empty());
 }
 
@@ -143,27 +223,29 @@ TEST_CASE("two containers on one bridge reach each other", "[hook_ops]") {
   NH_REQUIRE_ROOT();
   HookEnv env;
   ContainerNetns c1, c2;
-  auto r1 = nh::setup(env.settings, creating(nh_test::unique_name("c"), c1.pid()));
-  auto r2 = nh::setup(env.settings, creating(nh_test::unique_name("c"), c2.pid()));
+  auto r1 = env.setup(creating(nh_test::unique_name("c"), c1.pid()));
+  auto r2 = env.setup(creating(nh_test::unique_name("c"), c2.pid()));
   REQUIRE(r1.outcome == SetupOutcome::kConfigured);
   REQUIRE(r2.outcome == SetupOutcome::kConfigured);
-  CHECK(r1.lease.address != r2.lease.address);
-  CHECK(ping_from(c1, r2.lease.address.str()) == 0);
+  CHECK(address(r1.sandbox) != address(r2.sandbox));
+  CHECK(ping_from(c1, address(r2.sandbox)) == 0);
 }
 
 TEST_CASE("setup of a host-network container does nothing", "[hook_ops]") {
   NH_REQUIRE_ROOT();
   HookEnv env;
-  auto res = nh::setup(env.settings, creating(nh_test::unique_name("h"), ::getpid()));
+  auto res = env.setup(creating(nh_test::unique_name("h"), ::getpid()));
   CHECK(res.outcome == SetupOutcome::kHostNetwork);
-  CHECK_FALSE(host_link_exists(env.settings.network.bridge));
+  CHECK_FALSE(host_link_exists(env.settings.default_network.bridge));
   CHECK(env.pool().list().empty());
 }
 
 TEST_CASE("setup without a pid is refused", "[hook_ops]") {
   NH_REQUIRE_ROOT();
   HookEnv env;
-  CHECK_THROWS_WITH(nh::setup(env.settings, stopped("nopid")), Catch::Contains("no pid"));
+  nh::input::Request r;
+  r.id = "nopid";
+  CHECK_THROWS_WITH(nh::pipeline::setup(env.settings, r), Catch::Contains("no pid"));
 }
 
 TEST_CASE("a setup whose static IP is taken rolls back", "[hook_ops]") {
@@ -171,17 +253,15 @@ TEST_CASE("a setup whose static IP is taken rolls back", "[hook_ops]") {
   HookEnv env;
   ContainerNetns c1, c2;
   const std::string a = nh_test::unique_name("s"), b = nh_test::unique_name("s");
-  auto first_state = creating(a, c1.pid());
-  first_state.annotations[nh::kAnnotationIp] = "172.19.0.50";
-  auto first = nh::setup(env.settings, first_state);
+  auto first = env.setup(creating(a, c1.pid(), {{nh::input::kAnnotationIp, "172.19.0.50"}}));
   REQUIRE(first.outcome == SetupOutcome::kConfigured);
-  CHECK(first.lease.address.str() == "172.19.0.50");
+  CHECK(address(first.sandbox) == "172.19.0.50");
 
   auto settings = env.settings;
-  settings.static_ip = nh::IpAddress::parse("172.19.0.50");
-  CHECK_THROWS_WITH(nh::setup(settings, creating(b, c2.pid())),
+  settings.static_ips = {*nh::addr::IpAddress::parse("172.19.0.50")};
+  CHECK_THROWS_WITH(env.setup(creating(b, c2.pid()), &settings),
                     Catch::Contains("set up container " + b) && Catch::Contains("already leased to " + a));
-  CHECK_FALSE(host_link_exists(nh::host_veth_name(b)));
+  CHECK_FALSE(host_link_exists(nh::net::host_veth_name(b, "default", "eth0")));
   CHECK_FALSE(env.pool().find(b).has_value());
   CHECK(env.pool().list().size() == 1);
   CHECK(nh_test::link_absent("eth0", c2.in()));
@@ -199,8 +279,8 @@ TEST_CASE("a setup that fails inside the container rolls back the veth and the l
   REQUIRE(run(ctr.in() + "ip route add default via 10.55.0.1").status == 0);
   const std::string id = nh_test::unique_name("f");
 
-  CHECK_THROWS_WITH(nh::setup(env.settings, creating(id, ctr.pid())), Catch::Contains("default route"));
-  CHECK_FALSE(host_link_exists(nh::host_veth_name(id)));
+  CHECK_THROWS_WITH(env.setup(creating(id, ctr.pid())), Catch::Contains("default route"));
+  CHECK_FALSE(host_link_exists(nh::net::host_veth_name(id, "default", "eth0")));
   CHECK(nh_test::link_absent("eth0", ctr.in()));
   CHECK_FALSE(env.pool().find(id).has_value());
   CHECK(env.pool().list().empty());
@@ -210,14 +290,14 @@ TEST_CASE("a setup refused by the bridge check leaves the pool untouched", "[hoo
   NH_REQUIRE_ROOT();
   HookEnv env;
   ContainerNetns ctr;
-  const std::string& bridge = env.settings.network.bridge;
+  const std::string& bridge = env.settings.default_network.bridge;
   REQUIRE(run("ip link add " + bridge + " type bridge").status == 0);
   REQUIRE(run("ip addr add 10.56.0.1/24 dev " + bridge).status == 0);
   const std::string id = nh_test::unique_name("r");
 
-  CHECK_THROWS_WITH(nh::setup(env.settings, creating(id, ctr.pid())),
+  CHECK_THROWS_WITH(env.setup(creating(id, ctr.pid())),
                     Catch::Contains("10.56.0.1/24") && Catch::Contains("172.19.0.1/16"));
-  CHECK_FALSE(host_link_exists(nh::host_veth_name(id)));
+  CHECK_FALSE(host_link_exists(nh::net::host_veth_name(id, "default", "eth0")));
   CHECK(env.pool().list().empty());
   CHECK(nh_test::link_absent("eth0", ctr.in()));
 }

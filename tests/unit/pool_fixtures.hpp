@@ -1,48 +1,58 @@
 #pragma once
-// Helpers shared by the pool tests: requests with fake or live namespaces.
+// Helpers shared by the pool tests: networks, and claim requests from fake or
+// live namespaces.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "lib/config.hpp"
-#include "lib/error.hpp"
-#include "lib/ipam.hpp"
-#include "lib/ports.hpp"
 #include "common/temp_dir.hpp"
+#include "lib/addr/port_mapping.hpp"
+#include "lib/base/error.hpp"
+#include "lib/ipam/pool.hpp"
 
-using nh::ClaimKind;
-using nh::DropKind;
+using nh::ipam::ClaimKind;
+using nh::ipam::DropKind;
 
 namespace pool_test {
 
-inline nh::IpAddress ip(const std::string& text) { return *nh::IpAddress::parse(text); }
+inline nh::addr::IpAddress ip(const std::string& text) { return *nh::addr::IpAddress::parse(text); }
 
-inline nh::Network network(const std::string& gateway = "172.19.0.1/16") {
-  nh::Network n;
-  n.gateway = nh::Cidr::parse(gateway);
+// A network named `name` with bridge "br-<name>" on `subnet`.
+inline nh::net::Network network(const std::string& subnet = "172.19.0.0/16", const std::string& name = "default",
+                                const std::string& gateway = "") {
+  nh::net::Network n;
+  n.name = name;
+  n.bridge = "br-" + name;
+  n.subnets = {nh::net::make_subnet(subnet, gateway, "subnet")};
   return n;
 }
 
-// A request from a container whose namespace is fake (pid 0: never alive).
-// Each id gets its own fake dev/inode unless one is given.
-inline nh::ClaimRequest request(const std::string& id, std::uint64_t inode = 0) {
-  nh::ClaimRequest r;
+inline nh::ipam::AttachmentClaim on(const nh::net::Network& n, const std::string& iface = "eth0") {
+  return {n, iface, "nh-" + iface + "-" + n.name, {}, "", true};
+}
+
+// A request from a container whose namespace is fake (pid 0: never alive),
+// on `net`. Each id gets its own fake dev/inode unless one is given.
+inline nh::ipam::ClaimRequest request(const std::string& id, std::uint64_t inode = 0,
+                                      const nh::net::Network& net = network()) {
+  nh::ipam::ClaimRequest r;
   r.id = id;
   r.pid = 0;
   r.netns_dev = 4;
   r.netns_inode = inode ? inode : 4026530000u + std::hash<std::string>{}(id) % 100000;
-  r.host_veth = "nh-" + id;
+  r.attachments = {on(net)};
+  r.firewall = "none";
   return r;
 }
 
 // Points a request at the test process's own, live, network namespace.
-inline void live_namespace(nh::ClaimRequest& r) {
+inline void live_namespace(nh::ipam::ClaimRequest& r) {
   struct stat st {};
   REQUIRE(::stat("/proc/self/ns/net", &st) == 0);
   r.pid = ::getpid();
@@ -51,19 +61,46 @@ inline void live_namespace(nh::ClaimRequest& r) {
 }
 
 // A request from a container sharing the test process's live namespace.
-inline nh::ClaimRequest live(const std::string& id) {
+inline nh::ipam::ClaimRequest live(const std::string& id) {
   auto r = request(id);
   live_namespace(r);
   return r;
 }
 
-// `r`, asking to publish `ports` (the annotation's syntax).
-inline nh::ClaimRequest publishing(nh::ClaimRequest r, const std::string& ports) {
-  r.ports = nh::parse_ports(ports);
+inline std::vector<nh::addr::PortMapping> ports(const std::string& text) { return nh::addr::parse_ports(text); }
+
+// `r`, asking to publish `ports` (the annotation's syntax) on its first network.
+inline nh::ipam::ClaimRequest publishing(nh::ipam::ClaimRequest r, const std::string& spec) {
+  r.ports = ports(spec);
+  r.ports_network = r.attachments.front().network.name;
   return r;
 }
 
-inline std::vector<nh::PortMapping> ports(const std::string& text) { return nh::parse_ports(text); }
+inline nh::ipam::ClaimRequest static_request(const std::string& id, const std::string& addr) {
+  auto r = request(id);
+  r.attachments[0].requested = {ip(addr)};
+  r.attachments[0].requested_source = "--static-ip";
+  return r;
+}
+
+// The address a claim's n-th new attachment got.
+inline std::string address(const nh::ipam::Claim& c, std::size_t n = 0) {
+  REQUIRE(c.added.size() > n);
+  return c.added[n].addresses.at(0).cidr.address().str();
+}
+
+// The address container `id` holds on its first attachment ("" when none).
+inline std::string address_of(nh::ipam::Pool& pool, const std::string& id) {
+  auto s = pool.find(id);
+  if (!s || s->attachments.empty()) return "";
+  return s->attachments[0].addresses.at(0).cidr.address().str();
+}
+
+inline std::vector<std::string> members(const nh::ipam::Sandbox& s) {
+  std::vector<std::string> out;
+  for (const auto& m : s.members) out.push_back(m.id);
+  return out;
+}
 
 // Files in the state directory's port index.
 inline std::set<std::string> port_index(const nh_test::TempDir& dir) {
@@ -72,18 +109,18 @@ inline std::set<std::string> port_index(const nh_test::TempDir& dir) {
   return out;
 }
 
-inline nh::ClaimRequest static_request(const std::string& id, const std::string& addr) {
-  auto r = request(id);
-  r.requested = ip(addr);
-  r.requested_source = "--static-ip";
-  return r;
+// Finishes a drop the way teardown does: every veth to release is gone.
+inline void finish(nh::ipam::Pool& pool, const nh::ipam::Drop& d, const std::string& id) {
+  std::vector<std::string> ifaces;
+  for (const auto& a : d.release) ifaces.push_back(a.iface);
+  pool.forget(d.sandbox.key, id, ifaces);
 }
 
 // Releases `id` the way teardown does.
-inline void release(nh::Pool& pool, const std::string& id) {
+inline void release(nh::ipam::Pool& pool, const std::string& id) {
   auto d = pool.drop(id);
-  REQUIRE(d.kind == DropKind::kLast);
-  pool.forget(d.lease, id);
+  REQUIRE(d.kind == DropKind::kRelease);
+  finish(pool, d, id);
 }
 
 inline mode_t mode_of(const std::string& path) {

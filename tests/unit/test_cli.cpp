@@ -5,15 +5,15 @@
 #include <vector>
 
 #include "hook/cli.hpp"
-#include "lib/error.hpp"
+#include "lib/base/error.hpp"
 
-using nh::Action;
-using nh::Setting;
+using nh::cli::Action;
+using nh::input::Setting;
 using Args = std::vector<std::string>;
 
 namespace {
 
-nh::Command parse(const Args& args) { return nh::parse_command_line(args); }
+nh::cli::Command parse(const Args& args) { return nh::cli::parse_command_line(args); }
 
 void expect_refused(const Args& args, const std::string& needle) {
   std::string joined;
@@ -22,7 +22,7 @@ void expect_refused(const Args& args, const std::string& needle) {
   try {
     parse(args);
     FAIL("the command line was accepted");
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     INFO("message: " << e.what());
     CHECK(std::string(e.what()).find(needle) != std::string::npos);
   }
@@ -77,7 +77,7 @@ TEST_CASE("options as --key=value and --key value, in order", "[cli]") {
   CHECK(c.flags[3] == Setting{"static-ip", "10.0.0.7"});
   CHECK(c.flags[4] == Setting{"mtu", "9000"});
   // Later flags win once the settings are built.
-  CHECK(nh::build_settings(c.config_path, c.flags).network.mtu == 9000);
+  CHECK(nh::input::build_settings(c.config_path, c.flags).default_network.mtu == 9000);
 }
 
 TEST_CASE("a value may contain '=' and may be empty with --key=", "[cli]") {
@@ -88,7 +88,7 @@ TEST_CASE("a value may contain '=' and may be empty with --key=", "[cli]") {
 }
 
 TEST_CASE("every setting key is an option", "[cli]") {
-  for (const auto& key : nh::setting_keys()) {
+  for (const auto& key : nh::input::setting_keys()) {
     if (key == "debug") continue;  // a switch: -d / --debug
     INFO("--" << key);
     auto c = parse({"--" + key, "v"});
@@ -103,7 +103,7 @@ TEST_CASE("-d and --debug add debug", "[cli]") {
     CHECK(c.action == Action::kTeardown);
     REQUIRE(c.flags.size() == 1);
     CHECK(c.flags[0] == Setting{"debug", "true"});
-    CHECK(nh::build_settings(c.config_path, c.flags).debug);
+    CHECK(nh::input::build_settings(c.config_path, c.flags).debug);
   }
 }
 
@@ -136,8 +136,8 @@ TEST_CASE("unknown and repeated commands are refused", "[cli]") {
 }
 
 TEST_CASE("usage mentions every option and command", "[cli]") {
-  const std::string u = nh::usage();
-  for (const auto& key : nh::setting_keys()) {
+  const std::string u = nh::cli::usage();
+  for (const auto& key : nh::input::setting_keys()) {
     INFO("--" << key);
     CHECK(u.find("--" + key) != std::string::npos);
   }

@@ -5,11 +5,12 @@
 
 #include <string>
 
-#include "lib/error.hpp"
-#include "lib/ip_address.hpp"
+#include "lib/base/error.hpp"
+#include "lib/addr/cidr.hpp"
+#include "lib/base/text.hpp"
 
-using nh::Cidr;
-using nh::IpAddress;
+using nh::addr::Cidr;
+using nh::addr::IpAddress;
 
 namespace {
 
@@ -25,7 +26,7 @@ void expect_bad_cidr(const std::string& text, const std::string& needle) {
   try {
     Cidr::parse(text);
     FAIL("Cidr::parse accepted it");
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     INFO("message: " << e.what());
     CHECK(std::string(e.what()).find("\"" + text + "\"") != std::string::npos);
     CHECK(std::string(e.what()).find(needle) != std::string::npos);
@@ -67,10 +68,10 @@ TEST_CASE("IpAddress::parse rejects garbage", "[ip]") {
 TEST_CASE("IpAddress::parse rejects text with a NUL in it", "[ip]") {
   using namespace std::string_literals;
   for (const std::string bad : {"10.0.0.1\0"s, "10.0.0.1\0x"s, "fd00::1\0::2"s, "\0"s}) {
-    INFO("input \"" << nh::printable(bad) << "\"");
+    INFO("input \"" << nh::base::printable(bad) << "\"");
     CHECK_FALSE(IpAddress::parse(bad).has_value());
   }
-  CHECK_THROWS_AS(Cidr::parse("10.0.0.1\0/24"s), nh::Error);
+  CHECK_THROWS_AS(Cidr::parse("10.0.0.1\0/24"s), nh::base::Error);
 }
 
 TEST_CASE("str round trips", "[ip]") {
@@ -116,16 +117,27 @@ TEST_CASE("plus carries across bytes and wraps within the width", "[ip]") {
   CHECK(ip("10.0.0.7").plus(0) == ip("10.0.0.7"));
 }
 
-TEST_CASE("minus gives the offset from a base", "[ip]") {
-  CHECK(ip("10.0.1.0").minus(ip("10.0.0.255")) == std::optional<std::uint64_t>(1));
-  CHECK(ip("172.19.255.255").minus(ip("172.19.0.0")) == std::optional<std::uint64_t>(65535));
-  CHECK(ip("10.0.0.5").minus(ip("10.0.0.5")) == std::optional<std::uint64_t>(0));
+namespace {
+// Catch cannot print a 128-bit integer: compare, and print the verdict.
+bool offset_is(const std::optional<nh::addr::u128>& got, nh::addr::u128 want) { return got && *got == want; }
+}  // namespace
+
+TEST_CASE("minus gives the offset from a base, in 128 bits", "[ip]") {
+  using nh::addr::u128;
+  CHECK(offset_is(ip("10.0.1.0").minus(ip("10.0.0.255")), 1));
+  CHECK(offset_is(ip("172.19.255.255").minus(ip("172.19.0.0")), 65535));
+  CHECK(offset_is(ip("10.0.0.5").minus(ip("10.0.0.5")), 0));
   CHECK_FALSE(ip("10.0.0.4").minus(ip("10.0.0.5")));  // below the base
   CHECK_FALSE(ip("10.0.0.4").minus(ip("::1")));       // another family
-  CHECK(ip("fd00::1:0").minus(ip("fd00::")) == std::optional<std::uint64_t>(65536));
-  CHECK_FALSE(ip("fd00:0:0:1::").minus(ip("fd00::")));  // 2^64 does not fit
+  CHECK(offset_is(ip("fd00::1:0").minus(ip("fd00::")), 65536));
+  CHECK(offset_is(ip("fd00:0:0:1::").minus(ip("fd00::")), u128(1) << 64));  // a /64 is 2^64 addresses
+  CHECK(offset_is(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").minus(ip("::")), ~u128(0)));
   auto base = ip("192.168.0.0");
-  CHECK(base.plus(1000).minus(base) == std::optional<std::uint64_t>(1000));
+  CHECK(offset_is(base.plus(1000).minus(base), 1000));
+  CHECK(ip("fd00::").plus(u128(1) << 64).str() == "fd00:0:0:1::");
+  CHECK(ip("fd00::ffff:ffff:ffff:ffff").plus(1).str() == "fd00:0:0:1::");
+  CHECK(nh::addr::to_string(u128(1) << 64) == "18446744073709551616");
+  CHECK(nh::addr::to_string(0) == "0");
 }
 
 TEST_CASE("Cidr::parse accepts ADDRESS/PREFIX", "[ip][cidr]") {
@@ -159,16 +171,16 @@ TEST_CASE("Cidr::parse rejects malformed text naming it", "[ip][cidr]") {
 // --ip (or config "ip") holding a newline made a two-line error.
 TEST_CASE("Cidr::parse quotes malformed text on one line", "[ip][cidr]") {
   for (const std::string text : {"10.0.0.1\n/24", "10.0.0.1/2\n4", "10.0.\x10.1"}) {
-    INFO("CIDR " << nh::printable(text));
+    INFO("CIDR " << nh::base::printable(text));
     try {
       Cidr::parse(text);
       FAIL("Cidr::parse accepted it");
-    } catch (const nh::Error& e) {
+    } catch (const nh::base::Error& e) {
       const std::string msg = e.what();
       INFO("message: " << msg);
       CHECK(msg.find('\n') == std::string::npos);
       CHECK(msg.find('\x10') == std::string::npos);
-      CHECK(msg.find("\"" + nh::printable(text) + "\"") != std::string::npos);
+      CHECK(msg.find("\"" + nh::base::printable(text) + "\"") != std::string::npos);
     }
   }
 }

@@ -5,8 +5,8 @@
 #include <sstream>
 #include <string>
 
-#include "lib/error.hpp"
-#include "lib/oci_state.hpp"
+#include "lib/base/error.hpp"
+#include "lib/input/oci_state.hpp"
 
 namespace {
 
@@ -18,13 +18,13 @@ std::string fixture(const std::string& name) {
   return ss.str();
 }
 
-// parse_state must throw an nh::Error whose message contains `needle`.
+// parse_state must throw an nh::base::Error whose message contains `needle`.
 void expect_rejected(const std::string& json, const std::string& needle) {
   INFO("input: " << json.substr(0, 120));
   try {
-    nh::parse_state(json);
+    nh::input::parse_state(json);
     FAIL("parse_state accepted the input");
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     INFO("message: " << e.what());
     CHECK(std::string(e.what()).find(needle) != std::string::npos);
     CHECK(std::string(e.what()).find("parse container state") != std::string::npos);
@@ -36,7 +36,7 @@ std::string with_id(const std::string& id) { return R"({"id":")" + id + R"(","st
 }  // namespace
 
 TEST_CASE("runc prestart state", "[oci_state]") {
-  auto s = nh::parse_state(fixture("runc_prestart.json"));
+  auto s = nh::input::parse_state(fixture("runc_prestart.json"));
   CHECK(s.id == "t1");
   CHECK(s.status == "creating");
   REQUIRE(s.pid.has_value());
@@ -46,14 +46,14 @@ TEST_CASE("runc prestart state", "[oci_state]") {
 }
 
 TEST_CASE("runc poststop state has no pid", "[oci_state]") {
-  auto s = nh::parse_state(fixture("runc_poststop.json"));
+  auto s = nh::input::parse_state(fixture("runc_poststop.json"));
   CHECK(s.id == "t1");
   CHECK(s.status == "stopped");
   CHECK_FALSE(s.pid.has_value());
 }
 
 TEST_CASE("crun createRuntime state with an extra root field", "[oci_state]") {
-  auto s = nh::parse_state(fixture("crun_create_runtime.json"));
+  auto s = nh::input::parse_state(fixture("crun_create_runtime.json"));
   CHECK(s.id == "crun-ctr");
   CHECK(s.status == "created");
   REQUIRE(s.pid.has_value());
@@ -62,33 +62,33 @@ TEST_CASE("crun createRuntime state with an extra root field", "[oci_state]") {
 }
 
 TEST_CASE("crun poststop pid 0 means no pid", "[oci_state]") {
-  auto s = nh::parse_state(fixture("crun_poststop.json"));
+  auto s = nh::input::parse_state(fixture("crun_poststop.json"));
   CHECK(s.status == "stopped");
   CHECK_FALSE(s.pid.has_value());
 }
 
 TEST_CASE("podman poststop state with annotations", "[oci_state]") {
-  auto s = nh::parse_state(fixture("podman_poststop.json"));
+  auto s = nh::input::parse_state(fixture("podman_poststop.json"));
   CHECK(s.id.size() == 64);
   CHECK(s.status == "stopped");
   CHECK_FALSE(s.pid.has_value());
   CHECK(s.annotations.size() == 3);
-  CHECK(nh::annotation(s, "io.container.manager") == std::optional<std::string>("libpod"));
-  CHECK(nh::annotation(s, "netns-hook.ip") == std::optional<std::string>("172.19.0.42"));
-  CHECK_FALSE(nh::annotation(s, "absent").has_value());
+  CHECK(nh::input::annotation(s, "io.container.manager") == std::optional<std::string>("libpod"));
+  CHECK(nh::input::annotation(s, "netns-hook.ip") == std::optional<std::string>("172.19.0.42"));
+  CHECK_FALSE(nh::input::annotation(s, "absent").has_value());
 }
 
 TEST_CASE("unknown fields are ignored", "[oci_state]") {
-  auto s = nh::parse_state(
+  auto s = nh::input::parse_state(
       R"({"id":"x","pid":7,"status":"created","future":{"nested":[1,2,3]},"rootless":true,"n":null})");
   CHECK(s.id == "x");
   CHECK(s.pid == std::optional<int>(7));
 }
 
 TEST_CASE("ids made of every allowed character are accepted", "[oci_state]") {
-  CHECK(nh::parse_state(with_id("aZ09_.+-")).id == "aZ09_.+-");
-  CHECK(nh::parse_state(with_id(std::string(255, 'a'))).id.size() == 255);
-  CHECK_NOTHROW(nh::validate_container_id("..."));
+  CHECK(nh::input::parse_state(with_id("aZ09_.+-")).id == "aZ09_.+-");
+  CHECK(nh::input::parse_state(with_id(std::string(255, 'a'))).id.size() == 255);
+  CHECK_NOTHROW(nh::input::validate_container_id("..."));
 }
 
 TEST_CASE("malformed state documents are rejected with a reason", "[oci_state]") {
@@ -132,10 +132,10 @@ TEST_CASE("input over 1 MiB is refused before parsing", "[oci_state]") {
   const std::string head = R"({"id":"t1","pid":1,"pad":")";
   const std::string tail = R"("})";
   // Exactly the limit is fine; one byte more is not.
-  std::string at_limit = head + std::string(nh::kMaxStateBytes - head.size() - tail.size(), 'x') + tail;
-  REQUIRE(at_limit.size() == nh::kMaxStateBytes);
-  CHECK(nh::parse_state(at_limit).id == "t1");
-  std::string over = head + std::string(nh::kMaxStateBytes - head.size() - tail.size() + 1, 'x') + tail;
+  std::string at_limit = head + std::string(nh::input::kMaxStateBytes - head.size() - tail.size(), 'x') + tail;
+  REQUIRE(at_limit.size() == nh::input::kMaxStateBytes);
+  CHECK(nh::input::parse_state(at_limit).id == "t1");
+  std::string over = head + std::string(nh::input::kMaxStateBytes - head.size() - tail.size() + 1, 'x') + tail;
   expect_rejected(over, "larger than 1048576 bytes");
 }
 
@@ -143,14 +143,14 @@ TEST_CASE("netns-hook's own annotations are bounded; others are not ours to judg
   auto with = [](const std::string& key, std::size_t n) {
     return R"({"id":"t1","status":"creating","pid":1,"annotations":{")" + key + R"(":")" + std::string(n, '1') + R"("}})";
   };
-  CHECK(nh::parse_state(with("netns-hook.ports", nh::kMaxAnnotationBytes)).annotations.size() == 1);
-  expect_rejected(with("netns-hook.ports", nh::kMaxAnnotationBytes + 1),
+  CHECK(nh::input::parse_state(with("netns-hook.ports", nh::input::kMaxAnnotationBytes)).annotations.size() == 1);
+  expect_rejected(with("netns-hook.ports", nh::input::kMaxAnnotationBytes + 1),
                   "annotation \"netns-hook.ports\" is longer than 16384 bytes");
-  CHECK(nh::parse_state(with("io.podman.annotations.label", 100000)).annotations.size() == 1);
+  CHECK(nh::input::parse_state(with("io.podman.annotations.label", 100000)).annotations.size() == 1);
 }
 
 TEST_CASE("an id that looks like a temporary file of the state directory is refused", "[oci_state]") {
-  CHECK_THROWS_WITH(nh::validate_container_id("c.tmp.99999"), Catch::Contains("contains \".tmp.\""));
-  CHECK_NOTHROW(nh::validate_container_id("c.tmp"));
-  CHECK_NOTHROW(nh::validate_container_id("tmp.1"));
+  CHECK_THROWS_WITH(nh::input::validate_container_id("c.tmp.99999"), Catch::Contains("contains \".tmp.\""));
+  CHECK_NOTHROW(nh::input::validate_container_id("c.tmp"));
+  CHECK_NOTHROW(nh::input::validate_container_id("tmp.1"));
 }

@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "lib/error.hpp"
-#include "lib/ports.hpp"
+#include "lib/base/error.hpp"
+#include "lib/addr/port_mapping.hpp"
 
-using nh::PortMapping;
+using nh::addr::PortMapping;
 
 namespace {
 
-nh::IpAddress ip(const std::string& text) { return *nh::IpAddress::parse(text); }
+nh::addr::IpAddress ip(const std::string& text) { return *nh::addr::IpAddress::parse(text); }
 
 PortMapping mapping(std::optional<std::string> host_ip, int host_port, int container_port,
                     const std::string& protocol = "tcp") {
@@ -24,13 +24,13 @@ PortMapping mapping(std::optional<std::string> host_ip, int host_port, int conta
   return m;
 }
 
-// parse_ports(text) must throw an nh::Error quoting `item` and saying `why`.
+// parse_ports(text) must throw an nh::base::Error quoting `item` and saying `why`.
 void check_refused(const std::string& text, const std::string& item, const std::string& why) {
   INFO("annotation: " << text);
   try {
-    nh::parse_ports(text);
+    nh::addr::parse_ports(text);
     FAIL("accepted");
-  } catch (const nh::Error& e) {
+  } catch (const nh::base::Error& e) {
     const std::string msg = e.what();
     CHECK_THAT(msg, Catch::Contains("invalid annotation netns-hook.ports"));
     CHECK_THAT(msg, Catch::Contains("item \"" + item + "\""));
@@ -48,7 +48,7 @@ struct StringMaker<PortMapping> {
 }  // namespace Catch
 
 TEST_CASE("parse_ports: one mapping, tcp by default, every local address", "[ports]") {
-  auto ports = nh::parse_ports("8080:80");
+  auto ports = nh::addr::parse_ports("8080:80");
   REQUIRE(ports.size() == 1);
   CHECK_FALSE(ports[0].host_ip.has_value());
   CHECK(ports[0].host_port == 8080);
@@ -58,14 +58,14 @@ TEST_CASE("parse_ports: one mapping, tcp by default, every local address", "[por
 }
 
 TEST_CASE("parse_ports: protocols", "[ports]") {
-  CHECK(nh::parse_ports("8080:80/tcp") == std::vector{mapping({}, 8080, 80, "tcp")});
-  CHECK(nh::parse_ports("8080:80/udp") == std::vector{mapping({}, 8080, 80, "udp")});
-  CHECK(nh::parse_ports("8080:80/sctp") == std::vector{mapping({}, 8080, 80, "sctp")});
-  CHECK(nh::parse_ports("53:5353/udp").front().str() == "53:5353/udp");
+  CHECK(nh::addr::parse_ports("8080:80/tcp") == std::vector{mapping({}, 8080, 80, "tcp")});
+  CHECK(nh::addr::parse_ports("8080:80/udp") == std::vector{mapping({}, 8080, 80, "udp")});
+  CHECK(nh::addr::parse_ports("8080:80/sctp") == std::vector{mapping({}, 8080, 80, "sctp")});
+  CHECK(nh::addr::parse_ports("53:5353/udp").front().str() == "53:5353/udp");
 }
 
 TEST_CASE("parse_ports: host addresses", "[ports]") {
-  auto ports = nh::parse_ports("127.0.0.1:8080:80/tcp");
+  auto ports = nh::addr::parse_ports("127.0.0.1:8080:80/tcp");
   REQUIRE(ports.size() == 1);
   REQUIRE(ports[0].host_ip.has_value());
   CHECK(*ports[0].host_ip == ip("127.0.0.1"));
@@ -73,7 +73,7 @@ TEST_CASE("parse_ports: host addresses", "[ports]") {
   CHECK(ports[0].str() == "127.0.0.1:8080:80/tcp");
 
   // 0.0.0.0 is spelled out "all": the same as no address at all.
-  auto all = nh::parse_ports("0.0.0.0:8080:80");
+  auto all = nh::addr::parse_ports("0.0.0.0:8080:80");
   REQUIRE(all.size() == 1);
   CHECK_FALSE(all[0].host_ip.has_value());
   CHECK(all[0] == mapping({}, 8080, 80));
@@ -81,35 +81,35 @@ TEST_CASE("parse_ports: host addresses", "[ports]") {
 }
 
 TEST_CASE("parse_ports: ranges expand in order", "[ports]") {
-  CHECK(nh::parse_ports("8000-8002:9000-9002") ==
+  CHECK(nh::addr::parse_ports("8000-8002:9000-9002") ==
         std::vector{mapping({}, 8000, 9000), mapping({}, 8001, 9001), mapping({}, 8002, 9002)});
-  CHECK(nh::parse_ports("10.0.0.1:7-8:7-8/udp") ==
+  CHECK(nh::addr::parse_ports("10.0.0.1:7-8:7-8/udp") ==
         std::vector{mapping("10.0.0.1", 7, 7, "udp"), mapping("10.0.0.1", 8, 8, "udp")});
   // A one-port range is a port.
-  CHECK(nh::parse_ports("80-80:81-81") == std::vector{mapping({}, 80, 81)});
+  CHECK(nh::addr::parse_ports("80-80:81-81") == std::vector{mapping({}, 80, 81)});
   // Extremes of the port space.
-  CHECK(nh::parse_ports("1:65535, 65535:1") == std::vector{mapping({}, 1, 65535), mapping({}, 65535, 1)});
+  CHECK(nh::addr::parse_ports("1:65535, 65535:1") == std::vector{mapping({}, 1, 65535), mapping({}, 65535, 1)});
 }
 
 TEST_CASE("parse_ports: several items, spaces around commas", "[ports]") {
   const std::vector<PortMapping> expected = {mapping({}, 8080, 80), mapping("127.0.0.1", 8081, 81, "udp"),
                                              mapping({}, 9000, 9000, "sctp"), mapping({}, 9001, 9001, "sctp")};
-  CHECK(nh::parse_ports("8080:80,127.0.0.1:8081:81/udp,0.0.0.0:9000-9001:9000-9001/sctp") == expected);
-  CHECK(nh::parse_ports("  8080:80 ,\t127.0.0.1:8081:81/udp ,  0.0.0.0:9000-9001:9000-9001/sctp\t") == expected);
+  CHECK(nh::addr::parse_ports("8080:80,127.0.0.1:8081:81/udp,0.0.0.0:9000-9001:9000-9001/sctp") == expected);
+  CHECK(nh::addr::parse_ports("  8080:80 ,\t127.0.0.1:8081:81/udp ,  0.0.0.0:9000-9001:9000-9001/sctp\t") == expected);
 }
 
 TEST_CASE("PortMapping::str() parses back to the same mapping", "[ports]") {
   for (const char* text : {"8080:80", "8080:80/udp", "8080:80/sctp", "127.0.0.1:8080:80/tcp", "0.0.0.0:8080:80",
                            "192.168.1.20:53:53/udp", "1:65535/sctp"}) {
     INFO(text);
-    auto ports = nh::parse_ports(text);
+    auto ports = nh::addr::parse_ports(text);
     REQUIRE(ports.size() == 1);
-    CHECK(nh::parse_ports(ports[0].str()) == ports);
+    CHECK(nh::addr::parse_ports(ports[0].str()) == ports);
   }
   // Every mapping of an expanded range too.
-  for (const auto& m : nh::parse_ports("10.1.2.3:8000-8002:9000-9002/udp")) {
+  for (const auto& m : nh::addr::parse_ports("10.1.2.3:8000-8002:9000-9002/udp")) {
     INFO(m.str());
-    CHECK(nh::parse_ports(m.str()) == std::vector{m});
+    CHECK(nh::addr::parse_ports(m.str()) == std::vector{m});
   }
 }
 
@@ -140,9 +140,9 @@ TEST_CASE("parse_ports refuses bad protocols and shapes", "[ports]") {
   check_refused("localhost:8080:80", "localhost:8080:80", "\"localhost\" is not an IPv4 address");
   check_refused("256.0.0.1:8080:80", "256.0.0.1:8080:80", "is not an IPv4 address");
   // IPv6 host addresses, bracketed or not, are not accepted.
-  CHECK_THROWS_WITH(nh::parse_ports("[::1]:80:80"), Catch::Contains("item \"[::1]:80:80\""));
-  CHECK_THROWS_WITH(nh::parse_ports("::1:80:80"), Catch::Contains("item \"::1:80:80\""));
-  CHECK_THROWS_AS(nh::parse_ports("[::1]:80:80/udp"), nh::Error);
+  CHECK_THROWS_WITH(nh::addr::parse_ports("[::1]:80:80"), Catch::Contains("item \"[::1]:80:80\""));
+  CHECK_THROWS_WITH(nh::addr::parse_ports("::1:80:80"), Catch::Contains("item \"::1:80:80\""));
+  CHECK_THROWS_AS(nh::addr::parse_ports("[::1]:80:80/udp"), nh::base::Error);
 }
 
 TEST_CASE("parse_ports refuses empty items", "[ports]") {
@@ -160,24 +160,24 @@ TEST_CASE("parse_ports refuses the same host port twice", "[ports]") {
   check_refused("127.0.0.1:53:53/udp, 127.0.0.1:53:54/udp", "127.0.0.1:53:54/udp", "host port 53/udp");
 
   // Different protocols or different addresses do not clash.
-  CHECK(nh::parse_ports("53:53/tcp, 53:53/udp, 53:53/sctp").size() == 3);
-  CHECK(nh::parse_ports("127.0.0.1:8080:80, 127.0.0.2:8080:80").size() == 2);
+  CHECK(nh::addr::parse_ports("53:53/tcp, 53:53/udp, 53:53/sctp").size() == 3);
+  CHECK(nh::addr::parse_ports("127.0.0.1:8080:80, 127.0.0.2:8080:80").size() == 2);
   // Two host ports may forward to the same container port.
-  CHECK(nh::parse_ports("8080:80, 8081:80").size() == 2);
+  CHECK(nh::addr::parse_ports("8080:80, 8081:80").size() == 2);
 }
 
 TEST_CASE("parse_ports limits the number of ports and the annotation's length", "[ports]") {
-  static_assert(nh::kMaxPublishedPorts == 1024);
-  CHECK(nh::parse_ports("1-1024:1-1024").size() == nh::kMaxPublishedPorts);
+  static_assert(nh::addr::kMaxPublishedPorts == 1024);
+  CHECK(nh::addr::parse_ports("1-1024:1-1024").size() == nh::addr::kMaxPublishedPorts);
   check_refused("1-1025:1-1025", "1-1025:1-1025", "more than 1024 ports");
   check_refused("1-1000:1-1000, 2000-2024:2000-2024/udp", "2000-2024:2000-2024/udp", "more than 1024 ports");
   check_refused("1-65535:1-65535", "1-65535:1-65535", "more than 1024 ports");
 
   // Padding with spaces keeps the content valid: only the length matters.
-  std::string exactly = "8080:80" + std::string(nh::kMaxPortsAnnotation - 7, ' ');
-  REQUIRE(exactly.size() == nh::kMaxPortsAnnotation);
-  CHECK(nh::parse_ports(exactly).size() == 1);
-  CHECK_THROWS_WITH(nh::parse_ports(exactly + " "),
+  std::string exactly = "8080:80" + std::string(nh::addr::kMaxPortsAnnotation - 7, ' ');
+  REQUIRE(exactly.size() == nh::addr::kMaxPortsAnnotation);
+  CHECK(nh::addr::parse_ports(exactly).size() == 1);
+  CHECK_THROWS_WITH(nh::addr::parse_ports(exactly + " "),
                     Catch::Contains("invalid annotation netns-hook.ports") && Catch::Contains("longer than 4096"));
 }
 
@@ -185,7 +185,7 @@ TEST_CASE("a long bad item is quoted cut short", "[ports]") {
   std::string item;
   for (int i = 0; i < 100; ++i) item += "1:";
   item += "1";  // 201 characters, far too many colons: quoted as its first 80 and "..."
-  CHECK_THROWS_WITH(nh::parse_ports(item), Catch::Contains("item \"" + item.substr(0, 80) + "...\"") &&
+  CHECK_THROWS_WITH(nh::addr::parse_ports(item), Catch::Contains("item \"" + item.substr(0, 80) + "...\"") &&
                                                !Catch::Contains(item.substr(0, 81)));
 }
 
