@@ -39,4 +39,4 @@ echo
 echo "\$ runc delete -f demo-a demo-b   (the poststop hooks tear down)"
 runc delete -f demo-a
 runc delete -f demo-b
-echo "leases left: $(ls /run/netns-hook/leases | wc -l), host veths left: $(veth_count), ip netns names left: $(ls /run/netns | wc -l)"
+echo "leases left: $(find /run/netns-hook/pools -type f | wc -l), host veths left: $(veth_count), ip netns names left: $(ls /run/netns | wc -l)"

@@ -135,11 +135,14 @@ rc_of() { cat "$WORK/rc/$1-$2" 2>/dev/null || echo none; }
 
 # ---- what the kernel and the state directory hold -----------------------------
 
-# leases: one line per lease file, "address<TAB>ids (space-separated)<TAB>veth<TAB>dev-inode".
+# leases: one line per attachment recorded in the state directory,
+# "address<TAB>ids (space-separated)<TAB>veth<TAB>dev-inode" (lib/ipam/pool.hpp).
 leases() {
-  find "$STATE/leases" -maxdepth 1 -type f ! -name '*.tmp.*' -exec cat {} + 2>/dev/null |
-    jq -r '[.address, (.containers | join(" ")), .host_veth, "\(.netns_dev)-\(.netns_inode)"] | @tsv'
+  find "$STATE/sandboxes" -maxdepth 1 -type f ! -name '*.tmp.*' -exec cat {} + 2>/dev/null |
+    jq -r '. as $s | .attachments[] | [(.addresses[0].address | split("/")[0]), ([$s.members[].id] | join(" ")), .host_veth, $s.key] | @tsv'
 }
+# lease_files: the leased addresses on file (pools/<network>/<address>).
+lease_files() { find "$STATE/pools" -type f ! -name '*.tmp.*' -printf '%f\n' 2>/dev/null | sort; }
 leased_ids() { leases | cut -f2 | tr ' ' '\n' | sed '/^$/d' | sort -u; }
 # The nat and filter rules libiptc wrote (the legacy tables: the host's
 # iptables here is the nft variant, whose iptables-save does not show them).
@@ -186,6 +189,11 @@ figures() {
   bad_figure "$when: lost leases (live container without lease or address)" "$lost"
   bad_figure "$when: leaked leases" "$(awk -F'\t' '$2 == "" {print "(empty lease) " $1} {n = split($2, a, " "); for (k = 1; k <= n; k++) print a[k]}' "$WORK/leases" | sort -u | comm -23 - "$expected" | count)"
   bad_figure "$when: leaked veths" "$(our_veths | comm -23 - <(cut -f3 "$WORK/leases" | sort -u) | count)"
+  if [ "$when" = "after gc" ]; then
+    bad_figure "$when: leases naming no record" "$(lease_files | comm -23 - <(cut -f1 "$WORK/leases" | sort -u) | count)"
+  else
+    figure "$when: leases naming no record" "$(lease_files | comm -23 - <(cut -f1 "$WORK/leases" | sort -u) | count)"
+  fi
   bad_figure "$when: leaked rules (ids without a lease)" "$(rule_ids | comm -23 - <(leased_ids) | count)"
   bad_figure "$when: leaked ip netns names" "$(netns_names | comm -23 - <(leased_ids) | count)"
   # Only a figure before gc: runs killed mid-write leave them, gc removes them.

@@ -50,7 +50,8 @@ at_least "containers were killed without a teardown" 1 "$gone"
 at_least "gc released at least their leases" "${gone:-1}" "$(fig "gc released")"
 expect_eq "gc succeeds" 0 "$(fig "gc exit status")"
 zero "after gc" "$SEEN" "$TWO_NS" "$TWO_IDS" "$MISMATCH" "$LOST" "leaked leases" "leaked veths" \
-  "leaked rules (ids without a lease)" "leaked ip netns names" "temporary files of killed writes" "live containers missing their port rule"
+  "leaked rules (ids without a lease)" "leaked ip netns names" "temporary files of killed writes" "live containers missing their port rule" \
+  "leases naming no record"
 expect_eq "stress.sh exits 0" 0 "$RC"
 
 echo "# gc acts on the lease it judged dead, not on one a restart made since"
@@ -75,13 +76,13 @@ sleep 0.3  # gc has listed both leases and waits for the lock
 printf '{"id":"ga","status":"creating","pid":%s}' "$GA2" | "$HOOK" "${ARGS[@]}" 9>&- &
 SETUP=$!
 # ga's new lease is written before its setup waits for the lock too
-for _ in $(seq 200); do grep -qs "\"pid\":$GA2," "$S"/leases/* && break; sleep 0.02; done
+for _ in $(seq 200); do grep -qs "\"pid\":$GA2," "$S"/sandboxes/* && break; sleep 0.02; done
 # Only a race if it happened: the new lease is there and gc still waits.
-check "ga's new lease was written while gc waited for the lock" bash -c "grep -qs '\"pid\":$GA2,' $S/leases/* && kill -0 $GC"
+check "ga's new lease was written while gc waited for the lock" bash -c "grep -qs '\"pid\":$GA2,' $S/sandboxes/* && kill -0 $GC"
 exec 9>&-
 wait "$GC"; expect_eq "gc succeeds" 0 "$?"
 wait "$SETUP"; expect_eq "ga's restart succeeds" 0 "$?"
 check "the restarted ga has its address" bash -c "nsenter -t $GA2 -n ip -4 -o addr show dev eth0 | grep -q ' 172.19.'"
-check "and its lease" bash -c "grep -qs '\"pid\":$GA2,' $S/leases/*"
-check "gc did its work: gb's lease is released" bash -c "grep -q 'released .* of container gb' $S.gc.out && ! grep -qs '\"gb\"' $S/leases/*"
+check "and its lease" bash -c "grep -qs '\"pid\":$GA2,' $S/sandboxes/*"
+check "gc did its work: gb's lease is released" bash -c "grep -q 'released .* of container gb' $S.gc.out && ! grep -qs '\"gb\"' $S/sandboxes/*"
 summary

@@ -66,7 +66,7 @@ check "k1's eth0 is gone" bash -c "! nsenter -t $P2 -n ip link show eth0 >/dev/n
 check "podman poststop state (no pid) tears down" bash -c "echo '{\"ociVersion\":\"1.0.0\",\"id\":\"r1\",\"status\":\"stopped\",\"bundle\":\"/b\"}' | '$HOOK'"
 check "unknown id at teardown exits 0" bash -c "echo '{\"id\":\"never-seen\",\"status\":\"stopped\"}' | '$HOOK'"
 check "teardown sub-command ignores the status" bash -c "echo '{\"id\":\"never-seen\",\"status\":\"creating\",\"pid\":$P1}' | '$HOOK' teardown"
-expect_eq "no lease left" 0 "$(ls "$STATE_DIR/leases" | wc -l)"
+expect_eq "no lease left" 0 "$(lease_count)"
 
 echo "# options and config file"
 new_netns_process; P3=$NEWPID
@@ -77,7 +77,7 @@ check "setup with a config file" bash -c "echo '{\"id\":\"o1\",\"status\":\"crea
 check "the bridge is br-test with 10.77.0.1/24" bash -c "ip -4 -o addr show br-test | grep -q ' 10.77.0.1/24 '"
 check "the bridge MTU is 1400" bash -c "ip -o link show br-test | grep -q 'mtu 1400'"
 check "the container interface is ceth0 with the static address and MTU 1400" bash -c "nsenter -t $P3 -n ip -o addr show ceth0 | grep -q ' 10.77.0.50/24 ' && nsenter -t $P3 -n ip -o link show ceth0 | grep -q 'mtu 1400'"
-check "the lease lives in the configured state dir" test -e "$WORK/state/leases/10.77.0.50"
+STATE_DIR="$WORK/state" check "the lease lives in the configured state dir" address_leased 10.77.0.50
 check "the state dir is 0700" bash -c "[ \$(stat -c %a '$WORK/state') = 700 ]"
 check "a flag wins over the config file" bash -c "'$HOOK' --config '$WORK/conf.json' --state-dir '$WORK/other' ls >/dev/null && test -d '$WORK/other'"
 check "ls shows o1 with its namespace alive" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*10.77.0.50/24.*alive'"
@@ -87,7 +87,7 @@ rejects "a taken address with another --mtu leaves the bridge's MTU alone" "{\"i
 kill "$P3"; wait "$P3" 2>/dev/null
 check "ls shows o1's namespace gone after its process died" bash -c "'$HOOK' --config '$WORK/conf.json' ls | grep -E '^o1 .*gone'"
 check "teardown after the namespace died" bash -c "echo '{\"id\":\"o1\",\"status\":\"stopped\"}' | '$HOOK' --config '$WORK/conf.json'"
-check "o1's lease is gone" test ! -e "$WORK/state/leases/10.77.0.50"
+STATE_DIR="$WORK/state" check "o1's lease is gone" not address_leased 10.77.0.50
 
 EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
 check "config-examples/netns-hook.json is a valid config" "$HOOK" --config "$EXAMPLES/netns-hook.json" ls
@@ -98,17 +98,17 @@ check "q1 set up in its first namespace" bash -c "echo '{\"id\":\"q1\",\"status\
 check "q1 set up again in a new namespace (no teardown in between)" bash -c "echo '{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q2}' | '$HOOK'"
 check "the new namespace has eth0 with an address" bash -c "nsenter -t $Q2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
 check "the old namespace lost its veth" bash -c "! nsenter -t $Q1 -n ip link show eth0 >/dev/null 2>&1"
-expect_eq "q1 holds one lease" 1 "$(grep -l '"q1"' "$STATE_DIR"/leases/* 2>/dev/null | wc -l)"
+expect_eq "q1 holds one lease" 1 "$("$HOOK" ls --json | jq '[.[] | select(.id == "q1")] | length')"
 check "q1 torn down" bash -c "echo '{\"id\":\"q1\",\"status\":\"stopped\"}' | '$HOOK'"
 
 echo "# a teardown that cannot remove the port rules keeps the lease for a retry"
 new_netns_process; W1=$NEWPID
 check "w1 set up publishing 7070" bash -c "echo '{\"id\":\"w1\",\"status\":\"creating\",\"pid\":$W1,\"annotations\":{\"netns-hook.ports\":\"7070:80\"}}' | '$HOOK'"
 check "teardown fails while the firewall lock is unusable" bash -c "! echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | XTABLES_LOCKFILE=/nonexistent/dir/lock '$HOOK'"
-check "w1's lease is still there" test -e "$STATE_DIR/ids/w1"
+check "w1's lease is still there" indexed w1
 check "the retry succeeds" bash -c "echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | '$HOOK'"
 expect_eq "w1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:w1')"
-check "w1's lease is gone" test ! -e "$STATE_DIR/ids/w1"
+check "w1's lease is gone" not indexed w1
 
 echo "# restore after a firewall reload"
 new_netns_process; R1=$NEWPID; new_netns_process; R2=$NEWPID
@@ -132,25 +132,28 @@ check "gc2 set up publishing 5151" bash -c "echo '{\"id\":\"gc2\",\"status\":\"c
 iptables-legacy -t nat -A NETNS-HOOK-DNAT -p tcp --dport 5252 -m comment --comment netns-hook:ghost -j DNAT --to-destination 172.19.9.9:80
 kill "$G1"; wait "$G1" 2>/dev/null  # gc1's container dies; its poststop never runs
 # what runs killed mid-write leave: a dead writer's temporary file, and a live one's
-echo '{"half":' >"$STATE_DIR/leases/172.19.0.99.tmp.999999"
-echo x >"$STATE_DIR/ids/gc-live.tmp.$$"
+echo '{"half":' >"$STATE_DIR/sandboxes/4-99.tmp.999999"
+echo x >"$STATE_DIR/containers/gc-live.tmp.$$"
+# and a lease whose record a killed claim never wrote
+echo 4-123 >"$STATE_DIR/pools/default/172.19.9.9"
 ip link add nh0123456789ab type veth peer name nhpeer0
 ip link set nh0123456789ab master netns0
 ip link add other0 type veth peer name other1
 ip link set other0 master netns0
-check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && grep -q 'would remove leases/172.19.0.99.tmp.999999' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
-check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/ids/gc1' && test -e '$STATE_DIR/leases/172.19.0.99.tmp.999999' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
+check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && grep -q 'would remove sandboxes/4-99.tmp.999999' <<<\"\$out\" && grep -q 'would remove pools/default/172.19.9.9 (names no record)' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
+check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/containers/gc1' && test -e '$STATE_DIR/sandboxes/4-99.tmp.999999' && test -e '$STATE_DIR/pools/default/172.19.9.9' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
 check "gc releases gc1 and deletes the orphan" bash -c "'$HOOK' gc | grep -q 'released .* of container gc1'"
-check "gc1's lease is gone" test ! -e "$STATE_DIR/ids/gc1"
+check "gc1's lease is gone" not indexed gc1
+check "the lease that named no record is gone" not address_leased 172.19.9.9
 expect_eq "gc1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc1')"
 check "the orphan veth is gone" bash -c "! ip link show nh0123456789ab >/dev/null 2>&1"
 expect_eq "the DNAT rule with no lease is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:ghost')"
 expect_eq "gc2's DNAT rule stays" 1 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc2')"
 check "a link not named like ours is left alone" ip link show other0
-check "the dead writer's temporary file is gone" test ! -e "$STATE_DIR/leases/172.19.0.99.tmp.999999"
-check "a live writer's temporary file stays" test -e "$STATE_DIR/ids/gc-live.tmp.$$"
-rm -f "$STATE_DIR/ids/gc-live.tmp.$$"
-check "gc2, still alive, keeps its lease and network" bash -c "test -e '$STATE_DIR/ids/gc2' && nsenter -t $G2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
+check "the dead writer's temporary file is gone" test ! -e "$STATE_DIR/sandboxes/4-99.tmp.999999"
+check "a live writer's temporary file stays" test -e "$STATE_DIR/containers/gc-live.tmp.$$"
+rm -f "$STATE_DIR/containers/gc-live.tmp.$$"
+check "gc2, still alive, keeps its lease and network" bash -c "test -e '$STATE_DIR/containers/gc2' && nsenter -t $G2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
 check "a second gc finds nothing to do" bash -c "out=\$('$HOOK' gc) && [ -z \"\$out\" ]"
 ip link del other0
 check "gc2 torn down" bash -c "echo '{\"id\":\"gc2\",\"status\":\"stopped\"}' | '$HOOK'"
@@ -165,7 +168,7 @@ done
 new_netns_process; F6=$NEWPID
 STATE_DIR="$WORK/small" rejects "a sixth container when all five are alive" "{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}" "is full (5 addresses leased)" $SMALL
 kill "${FULL[2]}"; wait "${FULL[2]}" 2>/dev/null  # f3 dies without a teardown
-check "the sixth gets f3's address once f3's namespace is gone" bash -c "echo '{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}' | '$HOOK' $SMALL && test ! -e '$WORK/small/ids/f3' && test -e '$WORK/small/ids/f6'"
+check "the sixth gets f3's address once f3's namespace is gone" bash -c "echo '{\"id\":\"f6\",\"status\":\"creating\",\"pid\":$F6}' | '$HOOK' $SMALL && test ! -e '$WORK/small/containers/f3' && test -e '$WORK/small/containers/f6'"
 for i in 1 2 4 5 6; do echo "{\"id\":\"f$i\",\"status\":\"stopped\"}" | "$HOOK" $SMALL; done
 
 echo "# the state directory must be private"
@@ -179,6 +182,7 @@ VETHS=$(veth_count)
 check "a pid in the hook's namespace exits 0" bash -c "echo '{\"id\":\"h1\",\"status\":\"creating\",\"pid\":$$}' | '$HOOK'"
 check "pid 1 of the sandbox (same namespace) exits 0" bash -c "echo '{\"id\":\"h2\",\"status\":\"creating\",\"pid\":1}' | '$HOOK'"
 expect_eq "no veth for them" "$VETHS" "$(veth_count)"
-check "no lease for them" test ! -e "$STATE_DIR/ids/h1" -a ! -e "$STATE_DIR/ids/h2"
+check "no lease for them" not indexed h1
+check "no lease for them" not indexed h2
 
 summary

@@ -8,6 +8,9 @@ NH_FAIL=0
 pass() { NH_PASS=$((NH_PASS + 1)); echo "ok   - $*"; }
 fail() { NH_FAIL=$((NH_FAIL + 1)); echo "FAIL - $*"; }
 
+# not command...: succeeds when the command fails (for check)
+not() { ! "$@"; }
+
 # check "description" command...   passes when the command succeeds
 check() {
   local desc=$1; shift
@@ -132,6 +135,16 @@ leased() {
 }
 not_leased() { leased "$1"; [ $? -eq 1 ]; }
 
+# The state directory's layout, in one place ($STATE_DIR; see lib/ipam/pool.hpp):
+# lease_count: leased addresses, on every network; address_leased IP: that
+# address is leased on some network; indexed ID: the container id is indexed.
+lease_count() { find "$STATE_DIR/pools" -type f ! -name '*.tmp.*' 2>/dev/null | wc -l; }
+address_leased() { [ -n "$(find "$STATE_DIR/pools" -type f -name "$1" 2>/dev/null)" ]; }
+indexed() { [ -e "$STATE_DIR/containers/$1" ]; }
+record_count() { find "$STATE_DIR/sandboxes" "$STATE_DIR/containers" -type f ! -name '*.tmp.*' 2>/dev/null | wc -l; }
+# veth_of IP: the host veth of the attachment holding IP (from ls --json).
+veth_of() { "$HOOK" ls --json | jq -r --arg ip "$1" '.[] | select(any(.addresses[]; startswith($ip + "/"))) | .host_veth' | head -n1; }
+
 veth_count() {
   ip -o link show 2>/dev/null | grep -cE '^[0-9]+: nh[0-9a-f]{12}[@:]' || true
 }
@@ -164,7 +177,8 @@ new_netns_process() {
 # next allocation starts looking, and a rolled-back setup may move it.
 snapshot() {
   { ip -o link show | sed 's/<[^>]*>//; s/ qdisc.*//'; ip -o -4 addr show; iptables-legacy-save 2>/dev/null | grep '^-A';
-    find "$STATE_DIR" -type f -not -path '*/next/*' -exec md5sum {} + 2>/dev/null | sort; ls /run/netns 2>/dev/null; } 2>/dev/null
+    find "$STATE_DIR" -type f -not -path '*/next/*' -exec md5sum {} + 2>/dev/null | sort; ls /run/netns 2>/dev/null;
+    find "${NETWORKS_DIR:-/nonexistent}" -type f -exec md5sum {} + 2>/dev/null | sort; } 2>/dev/null
 }
 
 # rejects "description" stdin-json expected-substring [hook args...]: the hook

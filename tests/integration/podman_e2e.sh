@@ -67,10 +67,8 @@ pexec() { local name=$1; shift; timeout 20 "${PODMAN[@]}" exec "$name" "$@"; }
 pip() { pexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
 id_of() { cat "$WORK/$1.id"; }
 ctr_leased() { leased "$(id_of "$1")"; }
-not() { ! "$@"; }
 # released NAME: the container was started (its id is known) and has no lease
 released() { [ -s "$WORK/$1.id" ] && not_leased "$(id_of "$1")"; }
-veth_of() { grep -o '"host_veth":"[^"]*"' "$STATE_DIR/leases/$1" | cut -d'"' -f4; }
 no_link() { [ -n "$1" ] && ! ip link show "$1" >/dev/null 2>&1; }
 wait_until() {  # wait_until SECONDS command...: poll every 0.2 s
   local _
@@ -119,12 +117,12 @@ echo "# a container that already has an eth0 (a network of its own) is refused c
 # eth0 in it, joined with --network ns:PATH.
 ip netns add nh-own-net && ip -n nh-own-net link add eth0 type veth peer name eth0-peer
 VETHS_BEFORE=$(veth_count)
-LEASES_BEFORE=$(ls "$STATE_DIR/leases" | wc -l)
+LEASES_BEFORE=$(lease_count)
 NET=ns:/run/netns/nh-own-net check "a container with its own eth0 fails to start" not run ownnet "$WORK/hooks" "${ON[@]}"
 check "it failed in the hook" grep -q "netns-hook: set up container" "$WORK/ownnet.log"
 check "the error says the container already has eth0" grep -q "the container already has a link named eth0" "$WORK/ownnet.log"
 expect_eq "no veth left" "$VETHS_BEFORE" "$(veth_count)"
-expect_eq "no lease left" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
+expect_eq "no lease left" "$LEASES_BEFORE" "$(lease_count)"
 timeout 60 "${PODMAN[@]}" rm -f ownnet >/dev/null 2>&1
 ip netns delete nh-own-net
 
@@ -133,7 +131,7 @@ VETH1=$(veth_of "$IP1")
 check "p1's veth is known ($VETH1)" test -n "$VETH1"
 check "podman stop p1" timeout 60 "${PODMAN[@]}" stop -t 0 p1
 check "p1's lease is gone" released p1
-check "p1's address is free" test ! -e "$STATE_DIR/leases/$IP1"
+check "p1's address is free" not address_leased "$IP1"
 check "p1's veth is gone" no_link "$VETH1"
 check "podman rm p1" timeout 60 "${PODMAN[@]}" rm p1
 check "p2 still pings the gateway" pexec p2 ping -c1 -W2 172.19.0.1
@@ -169,8 +167,8 @@ check "p6's lease is gone" released p6
 echo "# everything goes away"
 timeout 60 "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1
 expect_eq "no veth left" 0 "$(veth_count)"
-expect_eq "no lease left" 0 "$(ls "$STATE_DIR/leases" | wc -l)"
-expect_eq "no id index left" 0 "$(ls "$STATE_DIR/ids" | wc -l)"
+expect_eq "no lease left" 0 "$(lease_count)"
+expect_eq "no record or id index left" 0 "$(record_count)"
 check "this test's cgroups can all be removed (no process left in them)" remove_cgroups
 
 summary

@@ -66,13 +66,13 @@ expect_eq "hairpin mode is on for the three publishing containers' ports" 3 "$(f
 expect_eq "outside reaches udp 5353 from another port" "udp1:hi" "$(timeout 10 ip netns exec outside "$UDP_ECHO" send $HOSTIP 5353 40001 hi)"
 
 echo "# conflicts are refused and leave nothing"
-VETHS=$(veth_count); LEASES=$(ls $STATE_DIR/leases | wc -l); RULES=$(rule_lines)
+VETHS=$(veth_count); LEASES=$(lease_count); RULES=$(rule_lines)
 check "a second container asking for 8080 fails" start_fails dup "8080:80" "$(web dup)"
 check "the error names the holder" grep -q "host port 8080/tcp is already published by container web1" "$WORK/dup/log"
 check "127.0.0.1:8090 conflicts with web2's 0.0.0.0:8090" start_fails dup2 "127.0.0.1:8090:80" "$(web dup2)"
 check "the error names web2" grep -q "already published by container web2" "$WORK/dup2/log"
 expect_eq "no veth left" "$VETHS" "$(veth_count)"
-expect_eq "no lease left" "$LEASES" "$(ls $STATE_DIR/leases | wc -l)"
+expect_eq "no lease left" "$LEASES" "$(lease_count)"
 expect_eq "no rule changed" "$RULES" "$(rule_lines)"
 timeout 20 runc delete -f dup >/dev/null 2>&1; timeout 20 runc delete -f dup2 >/dev/null 2>&1
 check "the same port over udp is not a conflict" start other "8090:80/udp" "sleep 300"
@@ -95,7 +95,7 @@ abc|abc
 8080:80,,9090:90|
 TABLE
 expect_eq "no veth left by bad annotations" "$VETHS" "$(veth_count)"
-expect_eq "no lease left by bad annotations" "$LEASES" "$(ls $STATE_DIR/leases | wc -l)"
+expect_eq "no lease left by bad annotations" "$LEASES" "$(lease_count)"
 expect_eq "no rule changed by bad annotations" "$RULES" "$(rule_lines)"
 
 echo "# teardown removes exactly one container's rules"

@@ -39,8 +39,9 @@ expect_eq "two host veths on the bridge" 2 "$(ip -o link show master netns0 | wc
 echo "# one rule set per bridge, however many containers"
 check "c3 starts" start c3
 expect_eq "MASQUERADE rule exists once" 1 "$(iptables-legacy-save -t nat | grep -c -- '-s 172.19.0.0/16 ! -o netns0 .*netns-hook:netns0.* -j MASQUERADE')"
-expect_eq "FORWARD accepts from the bridge once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A FORWARD -i netns0 .*netns-hook:netns0.* -j ACCEPT')"
-expect_eq "FORWARD accepts replies to the bridge once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A FORWARD -o netns0 .*RELATED,ESTABLISHED.*netns-hook:netns0.* -j ACCEPT')"
+expect_eq "FORWARD jumps to netns-hook's chain once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A FORWARD .* -j NETNS-HOOK-FORWARD')"
+expect_eq "forwarding from the bridge is accepted once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A NETNS-HOOK-FORWARD -i netns0 .*netns-hook:netns0.* -j ACCEPT')"
+expect_eq "replies to the bridge are accepted once" 1 "$(iptables-legacy-save -t filter | grep -c -- '-A NETNS-HOOK-FORWARD -o netns0 .*RELATED,ESTABLISHED.*netns-hook:netns0.* -j ACCEPT')"
 check "ls lists c1, c2 and c3" bash -c "'$HOOK' ls | grep -q '^c1 ' && '$HOOK' ls | grep -q '^c2 ' && '$HOOK' ls | grep -q '^c3 '"
 
 echo "# a container sharing c3's network namespace"
@@ -67,29 +68,29 @@ check "no lease for a host-network container" not_leased hostnet
 check "host-network container is deleted" timeout 30 runc delete -f hostnet
 
 echo "# teardown by runc delete"
-VETH2=$(grep -o '"host_veth":"[^"]*"' "$STATE_DIR/leases/$IP2" | cut -d'"' -f4)
+VETH2=$(veth_of "$IP2")
 check "c2's veth is known ($VETH2)" test -n "$VETH2"
 check "runc delete -f c2" timeout 30 runc delete -f c2
 check "c2's veth is gone" bash -c "! ip link show '$VETH2' >/dev/null 2>&1"
 check "c2's lease is gone" not_leased c2
-check "c2's id file is gone" test ! -e "$STATE_DIR/ids/c2"
-check "c2's address is free" test ! -e "$STATE_DIR/leases/$IP2"
+check "c2's id file is gone" not indexed c2
+check "c2's address is free" not address_leased "$IP2"
 check "a second teardown of c2 is a no-op" bash -c "echo '{\"id\":\"c2\",\"status\":\"stopped\"}' | '$HOOK'"
 
 echo "# failures roll back"
 VETHS_BEFORE=$(veth_count)
-LEASES_BEFORE=$(ls "$STATE_DIR/leases" | wc -l)
+LEASES_BEFORE=$(lease_count)
 ANNOTATIONS="\"netns-hook.ip\": \"$IP1\"" check "a container asking for c1's address fails to start" start_fails taken
 check "the error names the address and its holder" grep -q "already leased to c1" "$WORK/taken/log"
 expect_eq "no veth left by the failed setup" "$VETHS_BEFORE" "$(veth_count)"
-expect_eq "no lease left by the failed setup" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
+expect_eq "no lease left by the failed setup" "$LEASES_BEFORE" "$(lease_count)"
 timeout 20 runc delete -f taken >/dev/null 2>&1
 
 # The firewall is the last step: make it fail after veth, address and route exist.
 HOOK_ENV="XTABLES_LOCKFILE=/nonexistent/dir/xtables.lock" check "a setup failing at the firewall step fails the start" start_fails latefail
 check "the error names the lock file" grep -q "/nonexistent/dir/xtables.lock" "$WORK/latefail/log"
 expect_eq "the veth made before the failure was removed" "$VETHS_BEFORE" "$(veth_count)"
-expect_eq "the lease made before the failure was released" "$LEASES_BEFORE" "$(ls "$STATE_DIR/leases" | wc -l)"
+expect_eq "the lease made before the failure was released" "$LEASES_BEFORE" "$(lease_count)"
 timeout 20 runc delete -f latefail >/dev/null 2>&1
 
 echo "# the runc example in config-examples/ works as shipped"
@@ -117,7 +118,7 @@ check "its ip netns name is gone" bash -c "! ip netns list | grep -q nh-x1"
 echo "# everything goes away"
 check "c1 deleted" timeout 30 runc delete -f c1
 expect_eq "no veth left" 0 "$(veth_count)"
-expect_eq "no lease left" 0 "$(ls "$STATE_DIR/leases" | wc -l)"
-expect_eq "no id index left" 0 "$(ls "$STATE_DIR/ids" | wc -l)"
+expect_eq "no lease left" 0 "$(lease_count)"
+expect_eq "no record or id index left" 0 "$(record_count)"
 
 summary
