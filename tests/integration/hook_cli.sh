@@ -91,6 +91,7 @@ STATE_DIR="$WORK/state" check "o1's lease is gone" not address_leased 10.77.0.50
 
 EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
 check "config-examples/netns-hook.json is a valid config" "$HOOK" --config "$EXAMPLES/netns-hook.json" ls
+check "config-examples/networks/ are valid network files" bash -c "'$HOOK' --networks-dir '$EXAMPLES/networks' network ls --json | jq -e '[.[].name] == [\"default\", \"backend\", \"web\"]' >/dev/null"
 
 echo "# a restarted container whose poststop never ran"
 new_netns_process; Q1=$NEWPID; new_netns_process; Q2=$NEWPID

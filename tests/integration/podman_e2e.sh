@@ -29,10 +29,17 @@ export CONTAINERS_CONF=$WORK/containers.conf CONTAINERS_STORAGE_CONF=$WORK/stora
 PODMAN=(podman --root "$WORK/storage" --runroot /run/nh-podman --tmpdir /run/nh-podman-tmp
         --storage-driver vfs --events-backend file --cgroup-manager cgroupfs --runtime runc
         --network-config-dir "$WORK/cni")
-mkdir -p "$WORK/hooks" "$WORK/hooks-always" "$WORK/hooks-prestart"
+mkdir -p "$WORK/hooks" "$WORK/hooks-always" "$WORK/hooks-prestart" "$WORK/hooks-nets" "$WORK/networks"
 sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook.json" >"$WORK/hooks/netns-hook.json"
 sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook-always.json" >"$WORK/hooks-always/netns-hook.json"
 sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/prestart/netns-hook.json" >"$WORK/hooks-prestart/netns-hook.json"
+# The opt-in file and the per-network one side by side, both told where this
+# test keeps its network files (the machine's /etc is not ours).
+for f in netns-hook.json netns-hook-web.json; do
+  sed -e "s|/usr/local/bin/netns-hook|$HOOK|g" -e "s|\"args\": \[\"netns-hook\"|\"args\": [\"netns-hook\", \"--networks-dir\", \"$WORK/networks\"|" \
+    "$EXAMPLES/$f" >"$WORK/hooks-nets/$f"
+done
+cp "$EXAMPLES/../networks/web.json" "$EXAMPLES/../networks/backend.json" "$WORK/networks/"
 
 our_cgroups() { find /sys/fs/cgroup/*/"$CGROUP_PARENT" -depth -type d 2>/dev/null; }
 remove_cgroups() {  # kill what is left in our cgroups (by pid), then remove them
@@ -163,6 +170,21 @@ check "p6 has an address in 172.19.0.0/16 ($IP6)" grep -qE '^172\.19\.[0-9]+\.[0
 check "p6 pings the gateway" pexec p6 ping -c1 -W2 172.19.0.1
 check "podman rm -f p6" timeout 60 "${PODMAN[@]}" rm -f -t 0 p6
 check "p6's lease is gone" released p6
+
+echo "# named networks: the per-network hooks.d file, and the annotation"
+check "the per-network file adds --network web" grep -q '"--network", "web"' "$EXAMPLES/netns-hook-web.json"
+check "w1 starts opted in for web" run w1 "$WORK/hooks-nets" --annotation netns-hook.enable=web
+check "w1 is on web (10.89.1.0/24)" grep -qE '^10\.89\.1\.[0-9]+$' <<<"$(pip w1)"
+check "w1's default route is web's gateway" grep -q '^default via 10.89.1.1 dev eth0' <<<"$(pexec w1 ip route)"
+check "d1 starts opted in as usual, and on default" run d1 "$WORK/hooks-nets" "${ON[@]}"
+check "d1 is on default (172.19.0.0/16)" grep -qE '^172\.19\.[0-9]+\.[0-9]+$' <<<"$(pip d1)"
+# podman splits --annotation on commas (CSV): a list is quoted as one CSV field.
+check "w2 starts on web and backend by annotation" run w2 "$WORK/hooks-nets" "${ON[@]}" --annotation '"netns-hook.networks=web,backend"'
+check "w2 has eth1 on backend (10.89.2.0/24)" grep -q ' 10.89.2.' <<<"$(pexec w2 ip -4 -o addr show eth1)"
+check "w2 reaches w1 on web" pexec w2 ping -c1 -W2 "$(pip w1)"
+check "w1 does not reach d1 (isolated networks)" not pexec w1 ping -c1 -W1 "$(pip d1)"
+check "podman rm -f w1 w2 d1" timeout 60 "${PODMAN[@]}" rm -f -t 0 w1 w2 d1
+check "their leases are gone" bash -c "! '$HOOK' --state-dir $STATE_DIR ls --json | jq -e '.[] | select(.network != \"default\")' >/dev/null"
 
 echo "# everything goes away"
 timeout 60 "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1
