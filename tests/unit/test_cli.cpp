@@ -156,3 +156,50 @@ TEST_CASE("gc, --dry-run and restore", "[cli]") {
   CHECK(parse({"restore"}).action == Action::kRestore);
   expect_refused({"ls", "--dry-run"}, "option --dry-run: only applies to gc");
 }
+
+TEST_CASE("network commands: global options before, the command's own after its name", "[cli]") {
+  auto c = parse({"--networks-dir", "/etc/n", "network", "create", "web", "--subnet", "10.89.5.0/24", "--gateway",
+                  "10.89.5.254", "--bridge", "br-web", "--mtu", "1400", "--internal", "--no-isolate",
+                  "--no-masquerade"});
+  CHECK(c.action == Action::kNetworkCreate);
+  CHECK(c.flags == std::vector<Setting>{{"networks-dir", "/etc/n"}});
+  CHECK(c.create.name == "web");
+  CHECK(c.create.subnet == std::optional<std::string>("10.89.5.0/24"));
+  CHECK(c.create.gateway == std::optional<std::string>("10.89.5.254"));
+  CHECK(c.create.bridge == std::optional<std::string>("br-web"));
+  CHECK(c.create.mtu == std::optional<unsigned>(1400));
+  CHECK(c.create.internal);
+  CHECK_FALSE(c.create.isolate);
+  CHECK_FALSE(c.create.masquerade);
+
+  auto plain = parse({"network", "create", "db"});
+  CHECK_FALSE(plain.create.subnet.has_value());
+  CHECK(plain.create.isolate);
+  CHECK(plain.create.masquerade);
+  CHECK_FALSE(plain.create.internal);
+
+  CHECK(parse({"network", "ls"}).action == Action::kNetworkLs);
+  CHECK(parse({"network", "ls", "--json"}).json);
+  auto inspect = parse({"network", "inspect", "web"});
+  CHECK(inspect.action == Action::kNetworkInspect);
+  CHECK(inspect.network == "web");
+  CHECK(parse({"network", "rm", "web"}).action == Action::kNetworkRm);
+}
+
+TEST_CASE("bad network commands are refused naming the argument", "[cli]") {
+  auto refused = [](const Args& a, const std::string& why) {
+    INFO(why);
+    CHECK_THROWS_WITH(parse(a), Catch::Contains(why));
+  };
+  refused({"network"}, "expected create, ls, inspect or rm");
+  refused({"network", "frob"}, "unknown network command \"frob\"");
+  refused({"network", "create"}, "needs a network name");
+  refused({"network", "create", "--subnet", "x"}, "needs a network name");
+  refused({"network", "create", "web", "--vlan", "3"}, "unknown option \"--vlan\" of network create");
+  refused({"network", "create", "web", "--subnet"}, "option --subnet of network create: needs a value");
+  refused({"network", "create", "web", "--mtu", "9"}, "MTU must be a number from 68 to 65535");
+  refused({"network", "inspect"}, "needs a network name");
+  refused({"network", "rm", "a", "b"}, "network rm takes one name");
+  refused({"network", "ls", "--all"}, "network ls takes --json only");
+  refused({"gc", "--json"}, "only applies to ls and network ls");
+}
