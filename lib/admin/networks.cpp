@@ -151,13 +151,15 @@ void network_rm(const input::Settings& settings, const std::string& name, std::o
     for (const auto& a : on) ids += (ids.empty() ? "" : ", ") + a.id;
     throw Error::input(what, "containers are attached to it: " + ids);
   }
+  // The file and the pool first, under the pool's lock: a setup attaching
+  // at the same moment either holds a lease already (and rm is refused) or
+  // finds the file gone at its claim. Only then the rules and the bridge.
+  pool.remove_network(name, [&] { net::NetworkStore(settings.networks_dir).remove(name); });
   firewall::Change change;
   change.remove_networks.push_back(n);
   firewall::make_firewall(settings.firewall)->apply(change);
   auto host = netlink::Netlink::connect();
   netlink::delete_link(host, n.bridge);
-  pool.remove_network_pool(name);
-  net::NetworkStore(settings.networks_dir).remove(name);
   out << name << "\n";
 }
 

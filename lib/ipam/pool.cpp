@@ -63,6 +63,13 @@ bool has_address(const Attachment& a, const std::string& address) {
 }
 
 // "a container being torn down" when the sandbox has no member left.
+Claim claim_of(ClaimKind kind, Sandbox s) {
+  Claim c;
+  c.kind = kind;
+  c.sandbox = std::move(s);
+  return c;
+}
+
 std::string holder_name(const Sandbox& s) {
   return s.members.empty() ? "a container being torn down" : s.members.front().id;
 }
@@ -108,9 +115,9 @@ UniqueFd Pool::pool_dir(const std::string& network, bool create) {
 bool Pool::lease_is_live(const std::string& network, const std::string& address, std::string* holder) {
   UniqueFd dir = pool_dir(network, false);
   if (!dir.valid()) return false;
-  auto key = base::read_file_at(dir, address);
-  if (!key) return false;
-  auto sb = load(base::trim_line(*key));
+  auto owner = base::read_file_at(dir, address);
+  if (!owner) return false;
+  auto sb = load(lease_owner_key(*owner));
   if (!sb) return false;
   for (const auto& a : sb->attachments) {
     if (a.network.name != network || !has_address(a, address)) continue;
@@ -132,13 +139,14 @@ void Pool::check_ports_free(const std::vector<PortMapping>& ports) {
   });
 }
 
-Attachment Pool::lease(const AttachmentClaim& a, const ClaimRequest& req, const std::string& key) {
+Attachment Pool::lease(const AttachmentClaim& a, const ClaimRequest& req, const Sandbox& sb) {
   Attachment att;
   att.network = a.network;
   att.container = req.id;
   att.iface = a.iface;
   att.host_veth = a.host_veth;
   att.default_route = a.default_route;
+  att.created_us = now_us();
   att.building_pid = ::getpid();
   const std::string& name = a.network.name;
   UniqueFd dir = pool_dir(name, true);
@@ -169,24 +177,25 @@ Attachment Pool::lease(const AttachmentClaim& a, const ClaimRequest& req, const 
                       Error::Kind::kErrno, ENOSPC);
         chosen = *got;
       }
-      base::write_file_atomic(dir, chosen.str(), key + "\n");
+      base::write_file_atomic(dir, chosen.str(), lease_owner(sb) + "\n");
       att.addresses.push_back({addr::Cidr(chosen, s.subnet.prefix()), s.gateway});
       if (wanted == a.requested.end()) base::write_file_atomic(next_, next_name(name, family), chosen.str() + "\n");
     }
   } catch (...) {
-    release(att, key);
+    release(att, sb);
     throw;
   }
   return att;
 }
 
-void Pool::release(const Attachment& a, const std::string& key) {
+void Pool::release(const Attachment& a, const Sandbox& sb) {
   UniqueFd dir = pool_dir(a.network.name, false);
   if (!dir.valid()) return;
+  const std::string owner = lease_owner(sb);
   for (const auto& ad : a.addresses) {
     const std::string name = ad.cidr.address().str();
     // Only a lease that is still this sandbox's: one handed out again since is not ours.
-    if (auto holder = base::read_file_at(dir, name); holder && base::trim_line(*holder) == key)
+    if (auto holder = base::read_file_at(dir, name); holder && base::trim_line(*holder) == owner)
       base::remove_at(dir, name);
   }
 }
@@ -194,6 +203,12 @@ void Pool::release(const Attachment& a, const std::string& key) {
 Claim Pool::claim(const ClaimRequest& req) {
   auto held = lock();
   const std::string key = sandbox_key(req.netns_dev, req.netns_inode);
+  // A network removed since the request read its file is not attached to
+  // (network rm checks, under this lock, that nothing holds its addresses).
+  for (const auto& a : req.attachments)
+    if (!a.definition.empty() && ::access(a.definition.c_str(), F_OK) != 0)
+      throw Error::input("attach container " + req.id + " to network " + a.network.name,
+                         "the network was removed (" + a.definition + " is gone)");
 
   // This container id first: set up already, or in another namespace.
   std::optional<Sandbox> existing;
@@ -203,9 +218,9 @@ Claim Pool::claim(const ClaimRequest& req) {
     if (sb && sb->member(req.id)) {
       if (their_key != key)
         throw Error::input("container " + req.id,
-                           "it is set up in another network namespace (tear it down first)");
+                           "it is set up in another network namespace, still alive (tear it down first)");
       if (req.join_existing) {
-        if (sb->built()) return {ClaimKind::kExisting, *sb, {}};
+        if (sb->built()) return claim_of(ClaimKind::kExisting, *sb);
         throw Error::input("container " + req.id, "another hook run (pid " + std::to_string(sb->building_pid()) +
                                                       ") is setting it up; retry");
       }
@@ -218,7 +233,7 @@ Claim Pool::claim(const ClaimRequest& req) {
   }
   if (!existing) existing = load(key);
 
-  Claim c{ClaimKind::kAllocated, {}, {}, false, false};
+  Claim c = claim_of(ClaimKind::kAllocated, {});
   Sandbox sb;
   if (existing) {
     sb = std::move(*existing);
@@ -228,36 +243,7 @@ Claim Pool::claim(const ClaimRequest& req) {
       throw Error::input("the network namespace of container " + req.id,
                          "a record of a namespace that is gone (" + holder_name(sb) +
                              ") has the same identity; run netns-hook gc");
-    if (req.join_existing) {
-      if (!sb.built())
-        throw Error::input("the network namespace of container " + req.id,
-                           "another hook run (pid " + std::to_string(sb.building_pid()) + ", container " +
-                               holder_name(sb) + ") is setting it up; retry");
-      for (const auto& a : req.attachments)
-        for (const auto& ip : a.requested) {
-          bool theirs = std::any_of(sb.attachments.begin(), sb.attachments.end(),
-                                    [&](const Attachment& att) { return has_address(att, ip.str()); });
-          if (!theirs)
-            throw Error::input("invalid " + a.requested_source + " \"" + ip.str() + "\"",
-                               "the container joins the network namespace of " + holder_name(sb) +
-                                   ", which has other addresses");
-        }
-      Member m{req.id, req.pid, req.netns_link, req.ports, ""};
-      if (!req.ports.empty()) {
-        // A joining container's ports lead where the namespace's default route goes.
-        auto out = std::find_if(sb.attachments.begin(), sb.attachments.end(),
-                                [](const Attachment& a) { return !a.network.internal; });
-        if (out == sb.attachments.end())
-          throw Error::input("publish ports of " + req.id, "its namespace is on internal networks only");
-        m.ports_network = out->network.name;
-        check_ports_free(req.ports);
-      }
-      sb.members.push_back(std::move(m));
-      base::write_file_atomic(containers_, req.id, key + "\n");
-      PortIndex(ports_).add(req.id, req.ports);
-      store(sb);
-      return {ClaimKind::kJoined, sb, {}};
-    }
+    if (req.join_existing) return join(req, std::move(sb));
     c.new_member = !sb.member(req.id);
   } else {
     sb.key = key;
@@ -273,8 +259,13 @@ Claim Pool::claim(const ClaimRequest& req) {
   if (!c.new_member && !req.ports.empty() && !sb.member(req.id)->ports.empty())
     throw Error::input("publish ports of " + req.id, "it publishes ports on another network already");
   check_ports_free(req.ports);
+  bool indexed = false, published = false;
   try {
     for (const auto& a : req.attachments) {
+      auto same_iface = [&](const Attachment& x) { return x.iface == a.iface; };
+      if (std::any_of(c.added.begin(), c.added.end(), same_iface))
+        throw Error::input("attach container " + req.id + " to network " + a.network.name,
+                           "two of its networks would use the interface name " + a.iface);
       if (const Attachment* cur = sb.attachment(a.iface)) {
         if (cur->network.name == a.network.name && cur->container == req.id && !cur->releasing) continue;
         throw Error::input("attach container " + req.id + " to network " + a.network.name,
@@ -285,29 +276,73 @@ Claim Pool::claim(const ClaimRequest& req) {
         if (att.network.name == a.network.name)
           throw Error::input("attach container " + req.id + " to network " + a.network.name,
                              "its namespace is on that network already (interface " + att.iface + ")");
-      c.added.push_back(lease(a, req, key));
+      c.added.push_back(lease(a, req, sb));
     }
+    if (c.added.empty() && !c.new_member) return claim_of(ClaimKind::kExisting, sb);
+
+    if (c.new_member) {
+      sb.members.push_back(
+          Member{req.id, req.pid, req.netns_link, req.ports, req.ports.empty() ? "" : req.ports_network});
+      base::write_file_atomic(containers_, req.id, key + "\n");
+      indexed = true;
+    } else if (!req.ports.empty()) {
+      Member* m = sb.member(req.id);
+      c.previous_ports = m->ports;
+      c.previous_ports_network = m->ports_network;
+      m->ports = req.ports;
+      m->ports_network = req.ports_network;
+    }
+    PortIndex(ports_).add(req.id, req.ports);
+    published = true;
+    sb.attachments.insert(sb.attachments.end(), c.added.begin(), c.added.end());
+    // The record last: until it is written, the leases and the index above
+    // name nothing, and every reader takes them for stale.
+    store(sb);
   } catch (...) {
-    for (const auto& a : c.added) release(a, key);
+    if (published) PortIndex(ports_).remove(req.id, req.ports);
+    if (indexed) base::remove_at(containers_, req.id);
+    for (const auto& a : c.added) release(a, sb);
     throw;
   }
-  if (c.added.empty() && !c.new_member) return {ClaimKind::kExisting, sb, {}};
-
-  if (c.new_member) {
-    sb.members.push_back(Member{req.id, req.pid, req.netns_link, req.ports, req.ports.empty() ? "" : req.ports_network});
-    base::write_file_atomic(containers_, req.id, key + "\n");
-  } else if (!req.ports.empty()) {
-    Member* m = sb.member(req.id);
-    m->ports = req.ports;
-    m->ports_network = req.ports_network;
-  }
-  PortIndex(ports_).add(req.id, req.ports);
-  sb.attachments.insert(sb.attachments.end(), c.added.begin(), c.added.end());
-  // The record last: until it is written, the leases and the index above
-  // name nothing, and every reader takes them for stale.
-  store(sb);
   c.sandbox = sb;
   return c;
+}
+
+Claim Pool::join(const ClaimRequest& req, Sandbox sb) {
+  if (!sb.built())
+    throw Error::input("the network namespace of container " + req.id,
+                       "another hook run (pid " + std::to_string(sb.building_pid()) + ", container " +
+                           holder_name(sb) + ") is setting it up; retry");
+  for (const auto& a : req.attachments)
+    for (const auto& ip : a.requested) {
+      bool theirs = std::any_of(sb.attachments.begin(), sb.attachments.end(),
+                                [&](const Attachment& att) { return has_address(att, ip.str()); });
+      if (!theirs)
+        throw Error::input("invalid " + a.requested_source + " \"" + ip.str() + "\"",
+                           "the container joins the network namespace of " + holder_name(sb) +
+                               ", which has other addresses");
+    }
+  Member m{req.id, req.pid, req.netns_link, req.ports, ""};
+  if (!req.ports.empty()) {
+    // A joining container's ports lead where the namespace's default route goes.
+    auto out = std::find_if(sb.attachments.begin(), sb.attachments.end(),
+                            [](const Attachment& a) { return !a.network.internal; });
+    if (out == sb.attachments.end())
+      throw Error::input("publish ports of " + req.id, "its namespace is on internal networks only");
+    m.ports_network = out->network.name;
+    check_ports_free(req.ports);
+  }
+  sb.members.push_back(std::move(m));
+  base::write_file_atomic(containers_, req.id, sb.key + "\n");
+  PortIndex(ports_).add(req.id, req.ports);
+  try {
+    store(sb);
+  } catch (...) {
+    PortIndex(ports_).remove(req.id, req.ports);
+    base::remove_at(containers_, req.id);
+    throw;
+  }
+  return claim_of(ClaimKind::kJoined, sb);
 }
 
 void Pool::activate(const Claim& c) {
@@ -317,7 +352,10 @@ void Pool::activate(const Claim& c) {
   if (!sb || !same_sandbox(*sb, c.sandbox)) return;
   for (auto& a : sb->attachments)
     for (const auto& added : c.added)
-      if (a.iface == added.iface) a.building_pid = 0;
+      if (a.iface == added.iface && a.created_us == added.created_us) {
+        a.building_pid = 0;
+        a.host_ifindex = added.host_ifindex;
+      }
   store(*sb);
 }
 
@@ -328,26 +366,35 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
   auto sb = load(key);
   const Member* mine = c.sandbox.member(id);
   const std::vector<PortMapping> ports = mine ? mine->ports : std::vector<PortMapping>{};
+  const bool leaves = c.kind == ClaimKind::kJoined || c.new_member;
   auto drop_index = [&] {
     if (auto k = base::read_file_at(containers_, id); k && base::trim_line(*k) == key) base::remove_at(containers_, id);
   };
   if (!sb || !same_sandbox(*sb, c.sandbox)) {
-    for (const auto& a : c.added) release(a, key);
-    drop_index();
+    for (const auto& a : c.added) release(a, c.sandbox);
+    if (leaves) drop_index();
     return;
   }
-  if (c.kind == ClaimKind::kJoined || c.new_member) {
-    PortIndex(ports_).remove(id, ports);
+  if (leaves) {
     std::erase_if(sb->members, [&](const Member& m) { return m.id == id; });
+  } else if (Member* m = sb->member(id); m && (!c.previous_ports.empty() || m->ports != c.previous_ports)) {
+    m->ports = c.previous_ports;
+    m->ports_network = c.previous_ports_network;
   }
   std::erase_if(sb->attachments, [&](const Attachment& a) {
-    return std::any_of(c.added.begin(), c.added.end(), [&](const Attachment& x) { return x.iface == a.iface; });
+    return std::any_of(c.added.begin(), c.added.end(),
+                       [&](const Attachment& x) { return x.iface == a.iface && x.created_us == a.created_us; });
   });
   // The record first (it is the truth), then what pointed at it.
   if (sb->members.empty() && sb->attachments.empty()) base::remove_at(sandboxes_, key);
   else store(*sb);
-  for (const auto& a : c.added) release(a, key);
-  if (c.kind == ClaimKind::kJoined || c.new_member) drop_index();
+  if (leaves) PortIndex(ports_).remove(id, ports);
+  else if (ports != c.previous_ports) {
+    PortIndex(ports_).remove(id, ports);
+    PortIndex(ports_).add(id, c.previous_ports);
+  }
+  for (const auto& a : c.added) release(a, c.sandbox);
+  if (leaves) drop_index();
 }
 
 Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* only) {
@@ -380,9 +427,13 @@ Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* 
     auto it = std::find_if(sb->attachments.begin(), sb->attachments.end(),
                            [&](const Attachment& a) { return a.iface == iface && a.container == id; });
     if (it == sb->attachments.end()) return {DropKind::kUnknown, {}, {}};
+    // gc judged one attachment: one re-added since on that interface is not it.
+    const Attachment* judged = only ? only->attachment(iface) : nullptr;
+    if (only && (!judged || judged->created_us != it->created_us)) return {DropKind::kUnknown, {}, {}};
     it->releasing = true;
+    std::vector<PortMapping> unpublished;
     if (m->ports_network == it->network.name) {
-      PortIndex(ports_).remove(id, m->ports);
+      unpublished = std::move(m->ports);
       m->ports.clear();
       m->ports_network.clear();
     }
@@ -392,14 +443,17 @@ Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* 
       std::erase_if(sb->members, [&](const Member& x) { return x.id == id; });
       sb->leaving.push_back(id);
     }
+    // The record first, then the index of the ports it no longer holds.
     store(*sb);
+    PortIndex(ports_).remove(id, unpublished);
     return {DropKind::kRelease, *sb, releasing(iface)};
   }
 
-  PortIndex(ports_).remove(id, m->ports);
+  const std::vector<PortMapping> unpublished = m->ports;
   std::erase_if(sb->members, [&](const Member& x) { return x.id == id; });
   if (!sb->members.empty()) {
     store(*sb);
+    PortIndex(ports_).remove(id, unpublished);
     base::remove_at(containers_, id);
     return {DropKind::kStillShared, *sb, {}};
   }
@@ -409,13 +463,15 @@ Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* 
   for (auto& a : sb->attachments) a.releasing = true;
   sb->leaving.push_back(id);
   store(*sb);
+  PortIndex(ports_).remove(id, unpublished);
   return {DropKind::kRelease, *sb, sb->attachments};
 }
 
-void Pool::forget(const std::string& key, const std::string& id, const std::vector<std::string>& released_ifaces) {
+void Pool::forget(const Sandbox& dropped, const std::vector<std::string>& released_ifaces) {
   auto held = lock();
+  const std::string& key = dropped.key;
   auto sb = load(key);
-  if (!sb) return;
+  if (!sb || !same_sandbox(*sb, dropped)) return;
   std::vector<Attachment> freed;
   std::erase_if(sb->attachments, [&](const Attachment& a) {
     bool go = a.releasing && contains(released_ifaces, a.iface);
@@ -437,10 +493,9 @@ void Pool::forget(const std::string& key, const std::string& id, const std::vect
   });
   if (sb->members.empty() && sb->attachments.empty()) base::remove_at(sandboxes_, key);
   else store(*sb);
-  for (const auto& a : freed) release(a, key);
+  for (const auto& a : freed) release(a, *sb);
   for (const auto& lid : finished)
     if (auto k = base::read_file_at(containers_, lid); k && base::trim_line(*k) == key) base::remove_at(containers_, lid);
-  (void)id;
 }
 
 std::optional<Sandbox> Pool::find(const std::string& id, bool leaving) {
@@ -515,15 +570,16 @@ std::vector<std::string> Pool::remove_dead_temp_files(bool dry_run) {
   return out;
 }
 
-void Pool::remove_network_pool(const std::string& network) {
+void Pool::remove_network(const std::string& network, const std::function<void()>& remove_definition) {
   auto held = lock();
   UniqueFd dir = pool_dir(network, false);
-  if (dir.valid()) {
-    for (const auto& name : base::list_dir(dir)) {
+  if (dir.valid())
+    for (const auto& name : base::list_dir(dir))
       if (!base::temp_file_writer(name) && lease_is_live(network, name, nullptr))
-        throw Error::input("remove the pool of network " + network, "the address " + name + " is leased");
-      base::remove_at(dir, name);
-    }
+        throw Error::input("remove network " + network, "the address " + name + " is leased");
+  remove_definition();
+  if (dir.valid()) {
+    for (const auto& name : base::list_dir(dir)) base::remove_at(dir, name);
     base::remove_dir_at(pools_, network);
   }
   for (int family : {AF_INET, AF_INET6}) base::remove_at(next_, next_name(network, family));

@@ -20,6 +20,7 @@
 // out twice), which gc removes.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ namespace nh::ipam {
 
 struct AttachmentClaim {
   net::Network network;
+  std::string definition;    // the network's file, "" for `default`: it must still exist at the claim
   std::string iface;
   std::string host_veth;
   std::vector<addr::IpAddress> requested;  // checked against the network already
@@ -60,11 +62,15 @@ enum class ClaimKind {
 };
 
 struct Claim {
-  ClaimKind kind;
+  ClaimKind kind = ClaimKind::kExisting;
   Sandbox sandbox;                // as stored by the claim
   std::vector<Attachment> added;  // kAllocated: what to build, in order
   bool new_sandbox = false;
   bool new_member = false;
+  // A member that existed (CNI: another attachment) and had its ports
+  // replaced: what they were, for undo_claim.
+  std::vector<addr::PortMapping> previous_ports;
+  std::string previous_ports_network;
 };
 
 enum class DropKind {
@@ -88,8 +94,9 @@ class Pool {
 
   // One locked step: the existing setup, a join, or new leases.
   Claim claim(const ClaimRequest& req);
-  // Marks the attachments a claim added as built; once all are, other
-  // containers of the namespace may join it.
+  // Marks the attachments a claim added as built, recording their host
+  // veths' indexes (`added` as the caller completed it); once all are built,
+  // other containers of the namespace may join it.
   void activate(const Claim& c);
   // Undoes a claim (setup rollback).
   void undo_claim(const Claim& c, const std::string& id);
@@ -101,8 +108,9 @@ class Pool {
   // still that one (gc).
   Drop drop(const std::string& id, const std::string& iface = "", const Sandbox* only = nullptr);
   // Teardown, second half: frees the leases of the released attachments
-  // whose veths are gone, and the records nobody needs any more.
-  void forget(const std::string& key, const std::string& id, const std::vector<std::string>& released_ifaces);
+  // whose veths are gone, and the records nobody needs any more. Only in the
+  // sandbox drop() returned: one made since under the same key is not touched.
+  void forget(const Sandbox& dropped, const std::vector<std::string>& released_ifaces);
 
   // The sandbox holding container `id` as a member (or, with `leaving`, one
   // whose teardown of `id` is unfinished). Reads without the lock.
@@ -118,8 +126,11 @@ class Pool {
   // Temporary files of writes whose process is gone (name.tmp.PID); a live
   // PID's file is a write in progress and stays (gc).
   std::vector<std::string> remove_dead_temp_files(bool dry_run);
-  // Removes the (empty) pool of a network (`network rm`).
-  void remove_network_pool(const std::string& network);
+  // `network rm`: under the lock, refuses when an address of the network is
+  // leased, else runs `remove_definition` (so no claim can attach to it
+  // once this returns: claims check the definition still exists) and
+  // removes the network's pool.
+  void remove_network(const std::string& network, const std::function<void()>& remove_definition);
   const std::string& path() const { return path_; }
 
  private:
@@ -127,8 +138,9 @@ class Pool {
   base::FileLock lock();
   void store(const Sandbox& s);
   // Leases addresses for one attachment (requested or next free).
-  Attachment lease(const AttachmentClaim& a, const ClaimRequest& req, const std::string& key);
-  void release(const Attachment& a, const std::string& key);
+  Claim join(const ClaimRequest& req, Sandbox sb);
+  Attachment lease(const AttachmentClaim& a, const ClaimRequest& req, const Sandbox& sb);
+  void release(const Attachment& a, const Sandbox& sb);
   bool lease_is_live(const std::string& network, const std::string& address, std::string* holder);
   void check_ports_free(const std::vector<addr::PortMapping>& ports);
   base::UniqueFd pool_dir(const std::string& network, bool create);

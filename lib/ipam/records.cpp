@@ -46,6 +46,13 @@ std::string sandbox_key(std::uint64_t dev, std::uint64_t inode) {
   return std::to_string(dev) + "-" + std::to_string(inode);
 }
 
+std::string lease_owner(const Sandbox& s) { return s.key + " " + std::to_string(s.created_us); }
+
+std::string lease_owner_key(const std::string& text) {
+  auto end = text.find_first_of(" \n");
+  return text.substr(0, end);
+}
+
 namespace {
 
 nlohmann::json address_json(const Address& a) { return {{"address", a.cidr.str()}, {"gateway", a.gateway.str()}}; }
@@ -76,7 +83,9 @@ std::string to_json(const Sandbox& s) {
                     {"container", a.container},
                     {"iface", a.iface},
                     {"host_veth", a.host_veth},
+                    {"host_ifindex", a.host_ifindex},
                     {"addresses", addrs},
+                    {"created_us", a.created_us},
                     {"default_route", a.default_route},
                     {"building_pid", a.building_pid},
                     {"releasing", a.releasing}});
@@ -122,6 +131,8 @@ Sandbox sandbox_from_json(const std::string& text, const std::string& source) {
       a.container = ja.at("container").get<std::string>();
       a.iface = ja.at("iface").get<std::string>();
       a.host_veth = ja.at("host_veth").get<std::string>();
+      a.host_ifindex = ja.at("host_ifindex").get<int>();
+      a.created_us = ja.at("created_us").get<std::int64_t>();
       for (const auto& ad : ja.at("addresses")) a.addresses.push_back(address_from(ad, what));
       a.default_route = ja.at("default_route").get<bool>();
       a.building_pid = ja.at("building_pid").get<int>();

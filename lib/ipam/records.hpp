@@ -25,8 +25,10 @@ struct Attachment {
   std::string container;      // the id that made it (a CNI DEL removes only its own)
   std::string iface;          // inside the container
   std::string host_veth;
+  int host_ifindex = 0;       // the host veth's index once built: teardown deletes that link, not a namesake
   std::vector<Address> addresses;
   bool default_route = false;
+  std::int64_t created_us = 0;  // when it was leased: tells it from one re-added since on the same interface
   int building_pid = 0;       // the hook run building it; 0 once built
   bool releasing = false;     // its teardown began: the veth goes first, then the addresses
 };
@@ -64,6 +66,12 @@ struct Sandbox {
 };
 
 std::string sandbox_key(std::uint64_t dev, std::uint64_t inode);
+// What a lease file holds: the key and the creation time of the sandbox that
+// holds the address. Namespace inodes are reused, so the key alone would let
+// a rollback of an old sandbox free a lease of a new one with the same key.
+std::string lease_owner(const Sandbox& s);
+// The sandbox key in a lease file's text.
+std::string lease_owner_key(const std::string& text);
 
 std::string to_json(const Sandbox& s);
 Sandbox sandbox_from_json(const std::string& text, const std::string& source);

@@ -34,7 +34,7 @@ inline nh::net::Network network(const std::string& subnet = "172.19.0.0/16", con
 }
 
 inline nh::ipam::AttachmentClaim on(const nh::net::Network& n, const std::string& iface = "eth0") {
-  return {n, iface, "nh-" + iface + "-" + n.name, {}, "", true};
+  return {n, "", iface, "nh-" + iface + "-" + n.name, {}, "", true};
 }
 
 // A request from a container whose namespace is fake (pid 0: never alive),
@@ -113,7 +113,8 @@ inline std::set<std::string> port_index(const nh_test::TempDir& dir) {
 inline void finish(nh::ipam::Pool& pool, const nh::ipam::Drop& d, const std::string& id) {
   std::vector<std::string> ifaces;
   for (const auto& a : d.release) ifaces.push_back(a.iface);
-  pool.forget(d.sandbox.key, id, ifaces);
+  pool.forget(d.sandbox, ifaces);
+  (void)id;
 }
 
 // Releases `id` the way teardown does.

@@ -267,7 +267,7 @@ TEST_CASE("a forget() for some attachments only keeps the rest for the next run"
   pool.claim(r);
   auto d = pool.drop("both");
   REQUIRE(d.release.size() == 2);
-  pool.forget(d.sandbox.key, "both", {"eth1"});  // eth0's veth would not go
+  pool.forget(d.sandbox, {"eth1"});  // eth0's veth would not go
   CHECK_FALSE(std::filesystem::exists(dir / "pools/db/10.89.2.2"));
   CHECK(std::filesystem::exists(dir / "pools/web/10.89.1.2"));
   auto again = pool.drop("both");
@@ -506,15 +506,105 @@ TEST_CASE("temporary file names are recognised by their writer's pid", "[ipam]")
   CHECK_FALSE(nh::base::temp_file_writer("web.tmp.0"));
 }
 
-TEST_CASE("the pool of a network with no lease is removed whole", "[ipam]") {
+TEST_CASE("a network with no lease is removed whole; a claim after that is refused", "[ipam]") {
   nh_test::TempDir dir;
   auto pool = nh::ipam::Pool::open(dir.path());
   auto web = network("10.89.1.0/24", "web");
-  pool.claim(request("a", 0, web));
-  CHECK_THROWS_WITH(pool.remove_network_pool("web"), Catch::Contains("10.89.1.2 is leased"));
+  const std::string file = dir.write("web.json", "{}");
+  auto on_web = [&](const std::string& id) {
+    auto r = request(id, 0, web);
+    r.attachments[0].definition = file;
+    return r;
+  };
+  pool.claim(on_web("a"));
+  int removed = 0;
+  CHECK_THROWS_WITH(pool.remove_network("web", [&] { ++removed; }), Catch::Contains("10.89.1.2 is leased"));
+  CHECK(removed == 0);
   release(pool, "a");
-  CHECK_NOTHROW(pool.remove_network_pool("web"));
+  CHECK_NOTHROW(pool.remove_network("web", [&] { std::filesystem::remove(file); }));
   CHECK_FALSE(std::filesystem::exists(dir / "pools/web"));
   CHECK_FALSE(std::filesystem::exists(dir / "next/web.4"));
-  CHECK_NOTHROW(pool.remove_network_pool("web"));
+  // A setup that read the file before rm claims after it: refused, nothing leased.
+  CHECK_THROWS_WITH(pool.claim(on_web("b")), Catch::Contains("the network was removed"));
+  CHECK_FALSE(std::filesystem::exists(dir / "pools/web"));
+  CHECK_NOTHROW(pool.remove_network("web", [] {}));
+}
+
+TEST_CASE("a lease names its sandbox's key and creation: a rollback of an old sandbox leaves a new one's alone",
+          "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::ipam::Pool::open(dir.path());
+  auto old = pool.claim(static_request("a", "172.19.0.9"));
+  CHECK(dir.read("pools/default/172.19.0.9") == nh::ipam::lease_owner(old.sandbox) + "\n");
+  // gc reclaims it (its setup was killed), and a namespace with the same
+  // inode leases the same address.
+  release(pool, "a");
+  auto fresh = static_request("b", "172.19.0.9");
+  fresh.netns_inode = old.sandbox.netns_inode;
+  auto now = pool.claim(fresh);
+  REQUIRE(now.sandbox.key == old.sandbox.key);
+  // The old setup's rollback runs late.
+  pool.undo_claim(old, "a");
+  CHECK(dir.read("pools/default/172.19.0.9") == nh::ipam::lease_owner(now.sandbox) + "\n");
+  CHECK(address_of(pool, "b") == "172.19.0.9");
+}
+
+TEST_CASE("two networks of one container cannot share an interface name", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::ipam::Pool::open(dir.path());
+  auto r = request("both");
+  r.attachments = {on(network("10.89.1.0/24", "web"), "eth1"), on(network("10.89.2.0/24", "db"), "eth1")};
+  CHECK_THROWS_WITH(pool.claim(r), Catch::Contains("two of its networks would use the interface name eth1"));
+  CHECK(pool.list().empty());
+  CHECK_FALSE(std::filesystem::exists(dir / "pools/web/10.89.1.2"));
+}
+
+namespace {
+// A CNI-style request: a container in the test's live namespace, by path.
+nh::ipam::ClaimRequest cni(const std::string& id) {
+  auto r = request(id);
+  r.join_existing = false;
+  live_namespace(r);
+  r.pid = 0;
+  r.netns_path = "/proc/self/ns/net";
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a CNI-style claim that adds ports to an existing container is undone whole", "[ipam][ports]") {
+  nh_test::TempDir dir;
+  auto pool = nh::ipam::Pool::open(dir.path());
+  auto first = cni("pod");
+  pool.activate(pool.claim(first));
+  auto second = first;
+  second.attachments = {on(network("10.89.2.0/24", "db"), "eth1")};
+  second.ports = ports("8080:80");
+  second.ports_network = "db";
+  auto c = pool.claim(second);
+  REQUIRE(c.kind == ClaimKind::kAllocated);
+  CHECK(pool.find("pod")->member("pod")->ports == ports("8080:80"));
+  pool.undo_claim(c, "pod");
+  CHECK(pool.find("pod")->member("pod")->ports.empty());
+  CHECK(pool.find("pod")->attachments.size() == 1);
+  CHECK(port_index(dir).empty());
+  // And it can be retried.
+  CHECK(pool.claim(second).kind == ClaimKind::kAllocated);
+}
+
+TEST_CASE("gc's drop of one attachment leaves one re-added since on that interface", "[ipam]") {
+  nh_test::TempDir dir;
+  auto pool = nh::ipam::Pool::open(dir.path());
+  auto eth0 = cni("pod");
+  pool.activate(pool.claim(eth0));
+  auto eth1 = eth0;
+  eth1.attachments = {on(network("10.89.2.0/24", "db"), "eth1")};
+  pool.activate(pool.claim(eth1));
+  auto judged = *pool.find("pod");  // gc looked at both
+  auto del = pool.drop("pod", "eth1");
+  finish(pool, del, "pod");
+  pool.activate(pool.claim(eth1));  // ADD again: the same sandbox, a new eth1
+  CHECK(pool.drop("pod", "eth1", &judged).kind == DropKind::kUnknown);
+  CHECK(pool.find("pod")->attachments.size() == 2);
+  // The attachment gc judged and that is still there is dropped.
+  CHECK(pool.drop("pod", "eth0", &judged).kind == DropKind::kRelease);
 }
