@@ -29,8 +29,8 @@ bool ensure_sysctl(const std::string& rel, const std::string& value) {
   std::string cur(buf, static_cast<std::size_t>(n));
   while (!cur.empty() && (cur.back() == '\n' || cur.back() == ' ')) cur.pop_back();
   if (cur == value) return false;
-  if (::pwrite(fd.get(), value.data(), value.size(), 0) != static_cast<ssize_t>(value.size())) {
-    const int err = errno;
+  if (ssize_t n = ::pwrite(fd.get(), value.data(), value.size(), 0); n != static_cast<ssize_t>(value.size())) {
+    const int err = n < 0 ? errno : EIO;  // a short write leaves errno as it was
     throw Error::from_errno("set " + key + " to " + value, err);
   }
   return true;

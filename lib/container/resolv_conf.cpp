@@ -118,8 +118,8 @@ ResolvConfWrite write_resolv_conf(ResolvConfTarget t, const std::vector<addr::Ip
   ResolvConfWrite done(std::move(t.etc), !t.exists);
   std::string text = "# written by netns-hook\n";
   for (const auto& s : servers) text += "nameserver " + s.str() + "\n";
-  if (::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    int err = errno;
+  if (ssize_t n = ::write(f.get(), text.data(), text.size()); n != static_cast<ssize_t>(text.size())) {
+    const int err = n < 0 ? errno : EIO;  // a short write leaves errno as it was
     done.undo();
     throw Error::from_errno(what, err);
   }

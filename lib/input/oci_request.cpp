@@ -16,7 +16,12 @@ namespace nh::input {
 using base::Error;
 
 std::string interface_name(const Settings& settings, std::size_t n) {
-  return n == 0 ? settings.iface : "eth" + std::to_string(n);
+  if (n == 0) return settings.iface;
+  // eth1, eth2, ...; one further when --iface took that name (--iface eth1).
+  std::size_t k = n;
+  for (std::size_t i = 1; i <= n; ++i)
+    if ("eth" + std::to_string(i) == settings.iface) ++k;
+  return "eth" + std::to_string(k);
 }
 
 namespace {
@@ -99,6 +104,7 @@ Request build_oci_request(const Settings& settings, const State& state) {
   for (std::size_t i = 0; i < networks.size(); ++i) {
     AttachmentRequest a;
     a.network = std::move(networks[i]);
+    if (a.network.name != net::kDefaultNetwork) a.definition = settings.networks_dir + "/" + a.network.name + ".json";
     a.iface = interface_name(settings, i);
     r.attachments.push_back(std::move(a));
   }

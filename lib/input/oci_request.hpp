@@ -12,7 +12,7 @@ namespace nh::input {
 Request build_oci_request(const Settings& settings, const State& state);
 
 // The container's interface on its n-th network: the first is --iface's
-// name, the others eth1, eth2, ...
+// name, the others eth1, eth2, ... (skipping --iface's name), all distinct.
 std::string interface_name(const Settings& settings, std::size_t n);
 
 }  // namespace nh::input

@@ -16,6 +16,7 @@ namespace nh::input {
 
 struct AttachmentRequest {
   net::Network network;
+  std::string definition;                   // the network's file ("" for `default`)
   std::string iface;                        // inside the container: eth0, eth1, ...
   std::vector<addr::IpAddress> requested;   // static addresses, at most one per family, checked
   std::string requested_source;             // "annotation netns-hook.ip", "--static-ip", ...

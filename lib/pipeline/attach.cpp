@@ -54,9 +54,9 @@ void create_veth_replacing_orphan(netlink::Netlink& host, const netlink::VethSpe
 
 }  // namespace
 
-void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, const std::vector<ipam::Attachment>& added,
+void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vector<ipam::Attachment>& added,
                       std::map<std::string, netlink::BridgeCheck>& checks, UndoStack& undo) {
-  for (const auto& a : added) {
+  for (auto& a : added) {
     const net::Network& n = a.network;
     // The bridge is shared by every container of the network and is never rolled back.
     auto check = checks.count(n.name) ? checks[n.name] : netlink::check_bridge(host, bridge_spec(n));
@@ -65,6 +65,9 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, const st
     create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, ""});
     const std::string veth = a.host_veth;
     undo.push("delete " + veth, [&host, veth] { netlink::delete_link(host, veth); });
+    auto made = netlink::find_link(host, veth);
+    if (!made) throw Error("create veth " + veth, "it vanished right after creation");
+    a.host_ifindex = made->index;
   }
 }
 
@@ -80,16 +83,23 @@ std::vector<container::SysctlChange> configure_inside(const netlink::Netns& ns,
     inside = netlink::Netlink::connect();
     if (!sysctls.empty()) changed = container::apply_sysctls(sysctls);
   });
-  // lo is always ifindex 1 (the kernel's LOOPBACK_IFINDEX) and setting IFF_UP
-  // on an up link changes nothing: no lookup needed.
-  netlink::set_link_up(*inside, 1, "lo");
-  for (const auto& a : added) {
-    auto link = netlink::find_link(*inside, a.iface);
-    if (!link) throw Error("configure " + a.iface + " in the container", "the link is missing after creation");
-    netlink::set_link_up(*inside, link->index, a.iface);
-    for (const auto& ad : a.addresses) netlink::add_address(*inside, link->index, a.iface, ad.cidr);
-    if (a.default_route)
-      for (const auto& ad : a.addresses) netlink::add_default_route(*inside, link->index, a.iface, ad.gateway);
+  try {
+    // lo is always ifindex 1 (the kernel's LOOPBACK_IFINDEX) and setting
+    // IFF_UP on an up link changes nothing: no lookup needed.
+    netlink::set_link_up(*inside, 1, "lo");
+    for (const auto& a : added) {
+      auto link = netlink::find_link(*inside, a.iface);
+      if (!link) throw Error("configure " + a.iface + " in the container", "the link is missing after creation");
+      netlink::set_link_up(*inside, link->index, a.iface);
+      for (const auto& ad : a.addresses) netlink::add_address(*inside, link->index, a.iface, ad.cidr);
+      if (a.default_route)
+        for (const auto& ad : a.addresses) netlink::add_default_route(*inside, link->index, a.iface, ad.gateway);
+    }
+  } catch (...) {
+    // A namespace that stays (CNI: another attachment of a live container)
+    // must not keep sysctls of a failed setup.
+    if (!changed.empty()) ns.run_inside([&] { container::restore_sysctls(changed); });
+    throw;
   }
   return changed;
 }

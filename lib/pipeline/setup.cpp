@@ -43,8 +43,8 @@ ipam::ClaimRequest claim_request(const input::Settings& settings, const input::R
   c.netns_link = req.netns_link;
   c.firewall = settings.firewall;
   for (const auto& a : req.attachments)
-    c.attachments.push_back({a.network, a.iface, net::host_veth_name(req.id, a.network.name, a.iface), a.requested,
-                             a.requested_source, a.default_route});
+    c.attachments.push_back({a.network, a.definition, a.iface, net::host_veth_name(req.id, a.network.name, a.iface),
+                             a.requested, a.requested_source, a.default_route});
   return c;
 }
 
@@ -65,17 +65,19 @@ std::optional<ipam::Sandbox> settle_earlier_runs(const input::Settings& settings
                                                  const input::Request& req, const std::string& key) {
   if (auto mine = pool.find(req.id, true)) {
     const bool member = mine->member(req.id) != nullptr;
-    if (member && mine->key == key && !needs_reclaim(*mine)) {
+    if (member && !needs_reclaim(*mine)) {
+      if (mine->key != key) return std::nullopt;  // alive elsewhere: the claim refuses, naming it
       if (mine->built() && req.join_existing) return mine;
       if (mine->building_pid() != 0 && mine->building_pid() != ::getpid())
         throw Error::input("container " + req.id, "another hook run (pid " + std::to_string(mine->building_pid()) +
                                                       ") is setting it up; retry");
       if (!req.join_existing) return std::nullopt;  // CNI: another attachment of the same container
     }
-    // A record of an earlier run of this id: a restart whose poststop never
-    // ran, a teardown that stopped half way, or a setup that was killed.
+    // A record of an earlier run of this id whose namespace is gone (a
+    // restart whose poststop never ran), a teardown that stopped half way,
+    // or a setup that was killed.
     log_info("container " + req.id + " has a network from an earlier run; releasing it");
-    if (member && mine->key == key && needs_reclaim(*mine)) reclaim(settings, *mine);
+    if (member) reclaim(settings, *mine);
     else teardown(settings, req.id);
   }
   // A record of a namespace that is gone, whose identity this one now has
@@ -148,12 +150,16 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     const ipam::Member& me = *sb.member(req.id);
 
     // Everything the undo steps refer to lives longer than the undo stack.
-    auto fw = firewall::make_firewall(sb.firewall.empty() ? settings.firewall : sb.firewall);
+    std::unique_ptr<firewall::Firewall> fw;
     container::ResolvConfWrite resolv;
     std::vector<container::SysctlChange> shared_sysctls;  // set in a namespace another container lives in
-    const firewall::ContainerPorts mine = ports_of(sb, me);
+    // The ports this run publishes (a CNI ADD without ports leaves the
+    // member's earlier ones alone).
+    firewall::ContainerPorts mine = ports_of(sb, me);
+    if (req.ports.empty()) mine.ports.clear();
     UndoStack undo;
     undo.push("release the leases of " + req.id, [&] { pool.undo_claim(claim, req.id); });
+    fw = firewall::make_firewall(sb.firewall.empty() ? settings.firewall : sb.firewall);
 
     if (claim.kind == ipam::ClaimKind::kAllocated) {
       build_host_links(host, ns, claim.added, bridge_checks, undo);
@@ -165,7 +171,6 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
         undo.push("restore the sysctls", [&] { ns.run_inside([&] { container::restore_sysctls(shared_sysctls); }); });
       }
       timer.step("container addresses and routes");
-      pool.activate(claim);
     } else if (!req.sysctls.empty()) {  // joined: the namespace is built, its sysctls may still be asked for
       ns.run_inside([&] { shared_sysctls = container::apply_sysctls(req.sysctls); });
       // A new namespace goes with a failed container; this one stays with the other.
@@ -202,6 +207,8 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
       netlink::flush_udp_conntrack(mine.ports, local);
     }
 
+    // Only now may other containers join the namespace: everything it needs is in place.
+    pool.activate(claim);
     undo.commit();
     if (claim.kind == ipam::ClaimKind::kJoined) {
       log_info("container " + req.id + " joined the namespace of " + sb.members.front().id);

@@ -58,11 +58,14 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
     for (auto it = drop.release.rbegin(); it != drop.release.rend(); ++it) {
       errors.run([&] {
         if (!host) host = netlink::Netlink::connect();
-        netlink::delete_link(*host, it->host_veth);
+        // By index when it is known: the name comes from the container id, and
+        // a setup of the same id since may have made a new link by that name.
+        if (it->host_ifindex > 0) netlink::delete_link(*host, netlink::LinkRef{it->host_veth, it->host_ifindex});
+        else netlink::delete_link(*host, it->host_veth);
         released.push_back(it->iface);
       });
     }
-    errors.run([&] { pool.forget(drop.sandbox.key, id, released); });
+    errors.run([&] { pool.forget(drop.sandbox, released); });
     errors.throw_if_any();
     std::string what;
     for (const auto& a : drop.release)

@@ -96,9 +96,16 @@ check "config-examples/networks/ are valid network files" bash -c "'$HOOK' --net
 echo "# a restarted container whose poststop never ran"
 new_netns_process; Q1=$NEWPID; new_netns_process; Q2=$NEWPID
 check "q1 set up in its first namespace" bash -c "echo '{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q1}' | '$HOOK'"
+# While the first namespace lives, the same id elsewhere is another container: refused.
+rejects "q1 in a second namespace while the first lives" "{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q2}" "set up in another network namespace, still alive"
+check "the first namespace keeps its network" bash -c "nsenter -t $Q1 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
+Q1_VETH=$("$HOOK" ls --json | jq -r '.[] | select(.id == "q1") | .host_veth')
+kill "$Q1"; wait "$Q1" 2>/dev/null  # the container is restarted: its first process is gone
 check "q1 set up again in a new namespace (no teardown in between)" bash -c "echo '{\"id\":\"q1\",\"status\":\"creating\",\"pid\":$Q2}' | '$HOOK'"
 check "the new namespace has eth0 with an address" bash -c "nsenter -t $Q2 -n ip -4 -o addr show eth0 | grep -q ' 172.19.'"
-check "the old namespace lost its veth" bash -c "! nsenter -t $Q1 -n ip link show eth0 >/dev/null 2>&1"
+# The old veth went with the old record; the link by that name now is the new
+# namespace's (its eth0 is the peer of that index).
+check "the veth by that name is the new namespace's" bash -c "[ -n '$Q1_VETH' ] && idx=\$(ip -o link show $Q1_VETH | cut -d: -f1) && nsenter -t $Q2 -n ip -o link show eth0 | grep -q \"eth0@if\$idx:\""
 expect_eq "q1 holds one lease" 1 "$("$HOOK" ls --json | jq '[.[] | select(.id == "q1")] | length')"
 check "q1 torn down" bash -c "echo '{\"id\":\"q1\",\"status\":\"stopped\"}' | '$HOOK'"
 

@@ -71,6 +71,16 @@ TEST_CASE("networks come from the annotation, else --network, in order; interfac
         std::vector<std::string>{"default/ceth0/default", "web/eth1"});
 }
 
+TEST_CASE("interface names never collide, whatever --iface says", "[request]") {
+  Fixture f;
+  f.settings.iface = "eth1";
+  CHECK(names(f.build({{"netns-hook.networks", "web,db,default"}})) ==
+        std::vector<std::string>{"web/eth1/default", "db/eth2", "default/eth3"});
+  f.settings.iface = "eth2";
+  CHECK(names(f.build({{"netns-hook.networks", "web,db,default"}})) ==
+        std::vector<std::string>{"web/eth2/default", "db/eth1", "default/eth3"});
+}
+
 TEST_CASE("the default route goes through the first network that is not internal", "[request]") {
   Fixture f;
   CHECK(names(f.build({{"netns-hook.networks", "back,web,db"}})) ==
