@@ -108,13 +108,15 @@ TEST_CASE("a network that is not isolated drops only towards isolated ones", "[f
 }
 
 TEST_CASE("an internal network: no masquerade, nothing in or out, its containers reach each other", "[firewall]") {
+  // The drops are in the isolation chain, which runs before any network's
+  // accepts and exempts nothing, so they hold whatever order rules were added in.
   auto internal = network("back", "nh-back", "10.89.7.0/24");
   internal.internal = true;
   const std::string tag = "-m comment --comment \"netns-hook:nh-back\"";
   const std::vector<Rendered> expected = {
       {"filter", false, "-A NETNS-HOOK-FORWARD -i nh-back -o nh-back " + tag + " -j ACCEPT"},
-      {"filter", false, "-A NETNS-HOOK-FORWARD -i nh-back ! -o nh-back " + tag + " -j DROP"},
-      {"filter", false, "-A NETNS-HOOK-FORWARD ! -i nh-back -o nh-back " + tag + " -j DROP"},
+      {"filter", false, "-A NETNS-HOOK-ISOLATE -i nh-back ! -o nh-back " + tag + " -j DROP"},
+      {"filter", false, "-A NETNS-HOOK-ISOLATE ! -i nh-back -o nh-back " + tag + " -j DROP"},
       {"filter", false,
        "-A NETNS-HOOK-ISOLATE -i nh-back ! -o nh-back -m conntrack ! --ctstate DNAT " + tag + " -j NETNS-HOOK-ISOLATE-2"},
       {"filter", false, "-A NETNS-HOOK-ISOLATE-2 -o nh-back " + tag + " -j DROP"},

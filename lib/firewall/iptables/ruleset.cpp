@@ -68,13 +68,16 @@ std::vector<Rule> network_rules(const net::Network& n) {
   }
 
   if (n.internal) {
-    // Its containers reach each other, and nothing else.
+    // Its containers reach each other, and nothing else. The drops sit in
+    // the isolation chain, which comes before every accept of every
+    // network and exempts nothing (not even published ports): whatever
+    // order the networks' rules were added in, nothing leaves or enters.
     Rule within = rule("filter", kForwardChain, tag, "ACCEPT");
     within.in_iface = within.out_iface = br;
-    Rule out_of = rule("filter", kForwardChain, tag, "DROP");
+    Rule out_of = rule("filter", kIsolateChain, tag, "DROP");
     out_of.in_iface = out_of.out_iface = br;
     out_of.out_negated = true;
-    Rule into = rule("filter", kForwardChain, tag, "DROP");
+    Rule into = rule("filter", kIsolateChain, tag, "DROP");
     into.in_iface = into.out_iface = br;
     into.in_negated = true;
     out.insert(out.end(), {within, out_of, into});

@@ -7,7 +7,8 @@
 //          POSTROUTING            masquerade, host and hairpin masquerade (per network)
 //  filter  FORWARD             -> NETNS-HOOK-FORWARD (first)
 //          NETNS-HOOK-FORWARD  -> NETNS-HOOK-ISOLATE (first), then accepts (per network)
-//          NETNS-HOOK-ISOLATE     leaving a bridge for another: to -2 (isolated) or -3
+//          NETNS-HOOK-ISOLATE     leaving a bridge for another: to -2 (isolated) or -3;
+//                                 an internal network's drops, in and out
 //          NETNS-HOOK-ISOLATE-2   drop towards every bridge of ours  (per network)
 //          NETNS-HOOK-ISOLATE-3   drop towards isolated bridges      (per network)
 //          INPUT                  the route_localnet guard           (per network)
