@@ -140,6 +140,17 @@ check "o2 pings o1 across networks" pings o2 "$O1"
 check "o1 does not reach a1 (web is isolated)" cant_ping o1 "$A1"
 check "a1 does not reach o1 (web is isolated)" cant_ping a1 "$O1"
 
+echo "# an internal network that is not isolated, added after open ones, is still closed"
+check "network create back2 --internal --no-isolate" nh network create back2 --internal --no-isolate --subnet 10.89.8.0/24
+check "i3 starts on back2" start i3 back2
+I3=$(addr_of i3)
+nsenter -t "$(pid_of i3)" -n ip route add default via 10.89.8.1
+check "o1 (open) does not reach i3" cant_ping o1 "$I3"
+check "i3 does not reach o1" cant_ping i3 "$O1"
+check "i3 does not reach the outside" cant_ping i3 $OUTSIDE
+check "i3 deleted" timeout 30 runc delete -f i3
+check "network rm back2" nh network rm back2
+
 echo "# a failure on the second network leaves nothing of the first"
 VETHS=$(veth_count); LEASES=$(lease_count)
 check "a container asking for b1's address on db fails" start_fails x1 web,db "$B1"
