@@ -32,10 +32,12 @@ Commands:
                 teardowns that stopped half way, delete orphan host veths of
                 ours, DNAT rules with no lease, stale state files and
                 temporary files of killed writes; --dry-run only prints
-  network create NAME [--subnet CIDR] [--gateway IP] [--bridge NAME]
-                [--mtu N] [--internal] [--no-isolate] [--no-masquerade]
-                write a network definition (without --subnet: the first free
-                /24 of 10.89.0.0/16; bridge nh-NAME)
+  network create NAME [--subnet CIDR]... [--gateway IP]... [--ipv6]
+                [--bridge NAME] [--mtu N] [--internal] [--no-isolate]
+                [--no-masquerade]
+                write a network definition: one subnet per family (without
+                an IPv4 --subnet: the first free /24 of 10.89.0.0/16; with
+                --ipv6 and no IPv6 --subnet: a random ULA /64); bridge nh-NAME
   network ls [--json]      list the networks and how many containers each has
   network inspect NAME     a network's definition and attachments, as JSON
   network rm NAME          remove a network no container is attached to
@@ -46,6 +48,7 @@ Options (before the command; also keys of a --config JSON file; flags win
 over the file):
   --bridge NAME       bridge of the default network                (default netns0)
   --ip CIDR           its bridge address and subnet prefix         (default 172.19.0.1/16)
+  --ip6 CIDR          its IPv6 gateway and prefix, e.g. fd00:19::1/64 (default: no IPv6)
   --mtu N             its MTU, and the veths'                      (default 1500)
   --iface NAME        the container's first interface; the next are eth1, eth2, ...
                                                                    (default eth0)
@@ -104,8 +107,9 @@ void parse_create_option(Command& cmd, const std::vector<std::string>& args, std
   if (arg == "--internal") o.internal = true;
   else if (arg == "--no-isolate") o.isolate = false;
   else if (arg == "--no-masquerade") o.masquerade = false;
-  else if (arg == "--subnet") o.subnet = value();
-  else if (arg == "--gateway") o.gateway = value();
+  else if (arg == "--ipv6") o.ipv6 = true;
+  else if (arg == "--subnet") o.subnets.push_back(value());
+  else if (arg == "--gateway") o.gateways.push_back(value());
   else if (arg == "--bridge") o.bridge = value();
   else if (arg == "--mtu") {
     std::string v = value();

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   g++ make cmake pkg-config
-  nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev catch2
+  nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libip6tc-dev catch2
   # tests and demo: a real runtime, a static busybox for container root
   # filesystems, and the tools the tests use to look at what the hook did
   runc busybox-static iproute2 iptables util-linux procps coreutils jq

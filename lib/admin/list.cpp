@@ -17,7 +17,7 @@ std::string ports_text(const ipam::Member& m, bool arrows) {
   for (const auto& p : m.ports) {
     if (!out.empty()) out += ", ";
     if (arrows)
-      out += (p.host_ip ? p.host_ip->str() : "0.0.0.0") + ":" + std::to_string(p.host_port) + "->" +
+      out += (p.host_text().empty() ? "0.0.0.0" : p.host_text()) + ":" + std::to_string(p.host_port) + "->" +
              std::to_string(p.container_port) + "/" + p.protocol;
     else
       out += p.str();

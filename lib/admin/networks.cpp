@@ -2,7 +2,11 @@
 
 #include <sys/socket.h>
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <map>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -61,6 +65,27 @@ nlohmann::json network_json(const net::Network& n, const std::vector<AttachedTo>
   return j;
 }
 
+// A unique local /64 (RFC 4193) with a random 40-bit global id, as podman
+// picks one; another draw when it overlaps a network or a route.
+addr::Cidr pick_subnet6(const std::vector<net::Network>& networks) {
+  auto host = netlink::Netlink::connect();
+  std::vector<addr::Cidr> taken;
+  for (const auto& r : netlink::list_routes(host, AF_INET6))
+    if (r.destination.prefix() > 0) taken.push_back(r.destination);
+  for (const auto& n : networks)
+    for (const auto& s : n.subnets) taken.push_back(s.subnet);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::uint8_t bytes[16] = {0xfd};
+    if (::getrandom(bytes + 1, 5, 0) != 5) {
+      const int err = errno;
+      throw Error::from_errno("pick an IPv6 subnet: getrandom", err);
+    }
+    addr::Cidr cand(*addr::IpAddress::from_bytes(AF_INET6, bytes, 16), 64);
+    if (std::none_of(taken.begin(), taken.end(), [&](const addr::Cidr& t) { return t.overlaps(cand); })) return cand;
+  }
+  throw Error::input("pick an IPv6 subnet", "no free random ULA /64 found; give --subnet");
+}
+
 // The first /24 of 10.89.0.0/16 that no network and no route of the host overlaps.
 addr::Cidr pick_subnet(const std::vector<net::Network>& networks) {
   auto host = netlink::Netlink::connect();
@@ -89,8 +114,28 @@ void network_create(const input::Settings& settings, const NetworkCreateOptions&
   n.name = o.name;
   n.bridge = o.bridge.value_or(net::default_bridge_name(o.name));
   if (o.bridge) net::validate_ifname(*o.bridge, "--bridge");
-  const std::string subnet = o.subnet ? *o.subnet : pick_subnet(all_networks(settings)).str();
-  n.subnets.push_back(net::make_subnet(subnet, o.gateway.value_or(""), "--subnet"));
+  // Each --subnet, and each --gateway with the subnet of its family.
+  std::map<int, std::string> subnets, gateways;
+  for (const auto& text : o.subnets) {
+    auto c = base::wrap("invalid --subnet", [&] { return addr::Cidr::parse(text); });
+    if (!subnets.emplace(c.family(), text).second)
+      throw Error::input(what, "two IPv" + std::string(addr::family_name(c.family())) + " subnets (at most one per family)");
+  }
+  for (const auto& text : o.gateways) {
+    auto g = addr::IpAddress::parse(text);
+    if (!g) throw Error::input("invalid --gateway \"" + base::printable(text) + "\"", "not an IP address");
+    if (!gateways.emplace(g->family(), text).second)
+      throw Error::input(what, "two --gateway of one family");
+  }
+  // IPv4 unless only IPv6 subnets were asked for (without --ipv6, which means both).
+  if (!subnets.count(AF_INET) && (subnets.empty() || o.ipv6 || gateways.count(AF_INET)))
+    subnets[AF_INET] = pick_subnet(all_networks(settings)).str();
+  if (o.ipv6 && !subnets.count(AF_INET6)) subnets[AF_INET6] = pick_subnet6(all_networks(settings)).str();
+  for (const auto& [family, gw] : gateways)
+    if (!subnets.count(family))
+      throw Error::input("invalid --gateway \"" + base::printable(gw) + "\"", "no subnet of its family");
+  for (const auto& [family, text] : subnets)
+    n.subnets.push_back(net::make_subnet(text, gateways.count(family) ? gateways[family] : "", "--subnet"));
   n.mtu = o.mtu.value_or(1500);
   n.internal = o.internal;
   n.isolate = o.isolate;

@@ -3,6 +3,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lib/input/settings.hpp"
 
@@ -10,8 +11,11 @@ namespace nh::admin {
 
 struct NetworkCreateOptions {
   std::string name;
-  std::optional<std::string> subnet;   // CIDR; none: the first free /24 of 10.89.0.0/16
-  std::optional<std::string> gateway;  // none: the subnet's first host address
+  // At most one per family. Without an IPv4 one: the first free /24 of
+  // 10.89.0.0/16; with --ipv6 and no IPv6 one: a random ULA /64 (as podman).
+  std::vector<std::string> subnets;
+  std::vector<std::string> gateways;   // each for the subnet of its family; none: the first host address
+  bool ipv6 = false;
   std::optional<std::string> bridge;   // none: "nh-" + name, cut to 15 characters
   std::optional<unsigned> mtu;         // none: 1500
   bool internal = false;

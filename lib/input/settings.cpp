@@ -1,5 +1,7 @@
 #include "lib/input/settings.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -52,7 +54,7 @@ net::Network Settings::default_network_defaults() {
 
 const std::vector<std::string>& setting_keys() {
   static const std::vector<std::string> keys = {
-      "bridge",    "ip",         "mtu",       "iface",        "state-dir", "networks-dir", "network",
+      "bridge",    "ip",         "ip6",       "mtu",          "iface",     "state-dir",    "networks-dir", "network",
       "static-ip", "firewall",   "netns-link", "netns-dir",   "netns-prefix", "dns",       "log-file",
       "log-level", "debug"};
   return keys;
@@ -65,9 +67,18 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
   } else if (key == "iface") {
     net::validate_ifname(value, "--iface");
     s.iface = value;
-  } else if (key == "ip") {
-    auto gw = base::wrap("invalid --ip", [&] { return addr::Cidr::parse(value); });
-    s.default_network.subnets = {net::subnet_from_gateway(gw, "invalid --ip")};
+  } else if (key == "ip" || key == "ip6") {
+    const int family = key == "ip" ? AF_INET : AF_INET6;
+    auto gw = base::wrap("invalid --" + key, [&] { return addr::Cidr::parse(value); });
+    if (gw.family() != family)
+      bad(key, value, family == AF_INET ? "an IPv4 gateway and prefix, e.g. 172.19.0.1/16 (IPv6 goes in --ip6)"
+                                        : "an IPv6 gateway and prefix, e.g. fd00:19::1/64");
+    auto& subnets = s.default_network.subnets;
+    std::erase_if(subnets, [&](const net::Subnet& x) { return x.subnet.family() == family; });
+    subnets.push_back(net::subnet_from_gateway(gw, "invalid --" + key));
+    // IPv4 first, as every network lists them.
+    std::stable_sort(subnets.begin(), subnets.end(),
+                     [](const net::Subnet& a, const net::Subnet& b) { return a.subnet.family() < b.subnet.family(); });
   } else if (key == "mtu") {
     unsigned mtu = parse_uint(key, value);
     if (mtu < 68 || mtu > 65535) bad(key, value, "MTU must be from 68 to 65535");

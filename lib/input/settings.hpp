@@ -13,7 +13,7 @@
 namespace nh::input {
 
 struct Settings {
-  // The network the options describe (--bridge, --ip, --mtu), named "default".
+  // The network the options describe (--bridge, --ip, --ip6, --mtu), named "default".
   net::Network default_network = default_network_defaults();
   std::string iface = "eth0";  // the first interface inside the container (eth1, eth2, ... follow)
   std::string state_dir = "/run/netns-hook";

@@ -134,7 +134,7 @@ void Pool::check_ports_free(const std::vector<PortMapping>& ports) {
     auto sb = find(id);
     const Member* mem = sb ? sb->member(id) : nullptr;
     return mem && std::any_of(mem->ports.begin(), mem->ports.end(), [&](const PortMapping& p) {
-             return p.protocol == m.protocol && p.host_port == m.host_port && p.host_ip == m.host_ip;
+             return p.protocol == m.protocol && p.host_port == m.host_port && p.host_text() == m.host_text();
            });
   });
 }

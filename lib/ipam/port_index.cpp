@@ -20,10 +20,8 @@ std::vector<PortIndex::Holder> PortIndex::read(const std::string& key) const {
   auto text = base::read_file_at(dir_, key);
   if (!text) return out;
   try {
-    for (const auto& h : nlohmann::json::parse(*text)) {
-      std::string ip = h.at("host_ip").get<std::string>();
-      out.push_back({ip.empty() ? std::nullopt : addr::IpAddress::parse(ip), h.at("id").get<std::string>()});
-    }
+    for (const auto& h : nlohmann::json::parse(*text))
+      out.push_back({h.at("host").get<std::string>(), h.at("id").get<std::string>()});
   } catch (const nlohmann::json::exception& e) {
     throw Error::input("read port index ports/" + key, std::string("corrupt: ") + e.what());
   }
@@ -36,7 +34,7 @@ void PortIndex::write(const std::string& key, const std::vector<Holder>& holders
     return;
   }
   auto arr = nlohmann::json::array();
-  for (const auto& h : holders) arr.push_back({{"host_ip", h.host_ip ? h.host_ip->str() : ""}, {"id", h.id}});
+  for (const auto& h : holders) arr.push_back({{"host", h.host}, {"id", h.id}});
   base::write_file_atomic(dir_, key, arr.dump() + "\n");
 }
 
@@ -45,10 +43,10 @@ void PortIndex::check_free(const std::vector<PortMapping>& ports,
   for (const auto& m : ports) {
     for (const auto& h : read(port_key(m))) {
       PortMapping theirs = m;
-      theirs.host_ip = h.host_ip;
+      if (!set_host_text(theirs, h.host)) throw Error::input("read port index ports/" + port_key(m), "corrupt host " + h.host);
       if (!m.conflicts_with(theirs) || !holds(h.id, theirs)) continue;
       throw Error::input("publish " + m.str(), "host port " + std::to_string(m.host_port) + "/" + m.protocol +
-                                                   (h.host_ip ? " on " + h.host_ip->str() : "") +
+                                                   (h.host.empty() ? "" : " on " + h.host) +
                                                    " is already published by container " + h.id);
     }
   }
@@ -57,7 +55,7 @@ void PortIndex::check_free(const std::vector<PortMapping>& ports,
 void PortIndex::add(const std::string& id, const std::vector<PortMapping>& ports) {
   for (const auto& m : ports) {
     auto holders = read(port_key(m));
-    holders.push_back({m.host_ip, id});
+    holders.push_back({m.host_text(), id});
     write(port_key(m), holders);
   }
 }
@@ -65,7 +63,7 @@ void PortIndex::add(const std::string& id, const std::vector<PortMapping>& ports
 void PortIndex::remove(const std::string& id, const std::vector<PortMapping>& ports) {
   for (const auto& m : ports) {
     auto holders = read(port_key(m));
-    std::erase_if(holders, [&](const Holder& h) { return h.id == id && h.host_ip == m.host_ip; });
+    std::erase_if(holders, [&](const Holder& h) { return h.id == id && h.host == m.host_text(); });
     write(port_key(m), holders);
   }
 }

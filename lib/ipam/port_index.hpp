@@ -27,7 +27,7 @@ class PortIndex {
 
  private:
   struct Holder {
-    std::optional<addr::IpAddress> host_ip;
+    std::string host;  // PortMapping::host_text()
     std::string id;
   };
   std::vector<Holder> read(const std::string& key) const;

@@ -32,9 +32,8 @@ std::vector<addr::Cidr> Network::gateways() const {
 namespace {
 
 void check_prefix(const Cidr& c, const std::string& what) {
-  if (c.address().is_v6())
-    throw Error::input(what, "IPv6 subnets are not supported yet");
-  const unsigned lo = kMinPrefix4, hi = kMaxPrefix4;
+  const bool v6 = c.address().is_v6();
+  const unsigned lo = v6 ? kMinPrefix6 : kMinPrefix4, hi = v6 ? kMaxPrefix6 : kMaxPrefix4;
   if (c.prefix() < lo || c.prefix() > hi)
     throw Error::input(what, "prefix must be from " + std::to_string(lo) + " to " + std::to_string(hi) +
                                  " so the pool has addresses");

@@ -38,7 +38,7 @@ std::optional<IpAddress> orig_dst(nfnl_ct* ct) {
 
 bool addressed_here(const PortMapping& m, const IpAddress& dst, const std::vector<IpAddress>& local) {
   if (m.host_ip) return dst == *m.host_ip;
-  return std::find(local.begin(), local.end(), dst) != local.end();
+  return m.covers(dst) && std::find(local.begin(), local.end(), dst) != local.end();
 }
 
 void flush(const std::vector<PortMapping>& udp, const std::vector<IpAddress>& local) {

@@ -46,6 +46,15 @@ std::optional<LinkInfo> find_link(Netlink& nl, const std::string& name) {
   return to_info(link.get());
 }
 
+std::optional<std::string> link_name(Netlink& nl, int index) {
+  rtnl_link* raw = nullptr;
+  int rc = nl.request([&](nl_sock* s) { return rtnl_link_get_kernel(s, index, nullptr, &raw); });
+  LinkPtr link(raw);
+  if (gone(rc)) return std::nullopt;
+  if (rc < 0) throw nl_error("look up link #" + std::to_string(index), rc, &nl);
+  return std::string(rtnl_link_get_name(link.get()));
+}
+
 void set_link_up(Netlink& nl, int index, const std::string& name) {
   LinkPtr change(must(rtnl_link_alloc(), "alloc link"));
   rtnl_link_set_flags(change.get(), IFF_UP);

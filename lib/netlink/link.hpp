@@ -19,6 +19,8 @@ struct LinkInfo {
 
 // One RTM_GETLINK by name (no dump): nullopt when there is no such link.
 std::optional<LinkInfo> find_link(Netlink& nl, const std::string& name);
+// The name of the link at `index`, nullopt when there is none.
+std::optional<std::string> link_name(Netlink& nl, int index);
 void set_link_up(Netlink& nl, int index, const std::string& name);
 void set_mtu(Netlink& nl, int index, const std::string& name, unsigned mtu);
 

@@ -9,6 +9,7 @@
 #include "lib/netlink/address.hpp"
 #include "lib/netlink/link.hpp"
 #include "lib/netlink/veth.hpp"
+#include "lib/pipeline/ipv6_host.hpp"
 
 namespace nh::pipeline {
 
@@ -62,6 +63,7 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vec
     auto check = checks.count(n.name) ? checks[n.name] : netlink::check_bridge(host, bridge_spec(n));
     auto bridge = netlink::ensure_bridge(host, bridge_spec(n), check);
     if (bridge.created) base::log_info("created bridge " + n.bridge + " for network " + n.name);
+    configure_bridge_ipv6(n);
     create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, ""});
     const std::string veth = a.host_veth;
     undo.push("delete " + veth, [&host, veth] { netlink::delete_link(host, veth); });

@@ -15,7 +15,7 @@ std::vector<addr::IpAddress> local_addresses(netlink::Netlink& host, const std::
                             [](const addr::PortMapping& p) { return p.host_ip || p.protocol == "udp"; });
   std::vector<addr::IpAddress> out;
   if (needed)
-    for (const auto& c : netlink::link_addresses(host, 0, AF_INET)) out.push_back(c.address());
+    for (const auto& c : netlink::link_addresses(host, 0, AF_UNSPEC)) out.push_back(c.address());
   return out;
 }
 

@@ -8,7 +8,7 @@
 
 namespace nh::pipeline {
 
-// The host's addresses, read once (one dump) and only when the ports need
+// The host's addresses of both families, read once (one dump) and only when the ports need
 // them: to check a mapping's host address, and to flush UDP conntrack entries.
 std::vector<addr::IpAddress> local_addresses(netlink::Netlink& host, const std::vector<addr::PortMapping>& ports);
 

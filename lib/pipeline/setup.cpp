@@ -1,5 +1,6 @@
 #include "lib/pipeline/setup.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,7 @@
 #include "lib/pipeline/attach.hpp"
 #include "lib/pipeline/host_ports.hpp"
 #include "lib/pipeline/intents.hpp"
+#include "lib/pipeline/ipv6_host.hpp"
 #include "lib/pipeline/reclaim.hpp"
 #include "lib/pipeline/teardown.hpp"
 #include "lib/pipeline/undo.hpp"
@@ -189,6 +191,11 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     const ipam::Attachment* carrier = sb.ports_attachment(me);
     if (!mine.ports.empty() && carrier) netlink::set_hairpin(host, carrier->host_veth);
     base::ensure_sysctl("net/ipv4/ip_forward", "1");
+    for (const auto& a : sb.attachments)
+      if (a.network.subnet(AF_INET6)) {
+        enable_ipv6_forwarding(host);
+        break;
+      }
     timer.step("sysctls");
     firewall::Change change;
     change.ensure_networks = networks_of(sb);

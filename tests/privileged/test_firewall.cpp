@@ -2,6 +2,8 @@
 // intents in, the rows iptables-legacy-save prints out.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <string>
 
 #include "helpers.hpp"
@@ -14,8 +16,8 @@ using nh_test::run;
 
 namespace {
 
-std::string save() {
-  auto r = run("iptables-legacy-save");
+std::string save(int family = AF_INET) {
+  auto r = run(family == AF_INET6 ? "ip6tables-legacy-save" : "iptables-legacy-save");
   REQUIRE(r.status == 0);
   return r.out;
 }
@@ -28,10 +30,11 @@ nh::net::Network test_network(const std::string& subnet = "10.66.0.0/24") {
   return n;
 }
 
-// Each rendered rule appears `times` times in iptables-legacy-save's output.
+// Each rendered rule appears `times` times in ip(6)tables-legacy-save's output.
 void expect_rules(const std::vector<ipt::Rule>& rules, int times) {
-  const std::string out = save();
+  const std::string out4 = save(AF_INET), out6 = save(AF_INET6);
   for (const auto& r : rules) {
+    const std::string& out = r.family == AF_INET6 ? out6 : out4;
     INFO(ipt::to_iptables_save(r) << "\nin:\n" << out);
     CHECK(count_lines(out, ipt::to_iptables_save(r)) == times);
   }
@@ -169,11 +172,48 @@ TEST_CASE("port rules read back exactly as iptables-save prints them, and go wit
   // gc: rules of a container the predicate calls stale go, the others stay.
   CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "ghost"; }, false).empty());
   expect_rules(dnat, 1);
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "web-1"; }, true).size() == dnat.size());
+  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "web-1"; }, true) ==
+        std::vector<std::string>{"web-1"});  // each id once, however many rules
   expect_rules(dnat, 1);  // dry run
 
   // Teardown of one container's ports leaves the network's rules alone.
   CHECK(fw->apply(removal) == dnat.size());
   expect_rules(dnat, 0);
   expect_rules(ipt::network_rules(net), 1);
+}
+
+TEST_CASE("a dual-stack network's rules and IPv6 port rules read back from ip6tables-legacy-save", "[firewall][ipv6]") {
+  NH_REQUIRE_ROOT();
+  auto net = test_network("10.68.0.0/24");
+  net.subnets.push_back(nh::net::make_subnet("fd00:68::/64", "", "s"));
+  RemoveAtExit cleanup{net};
+  nh::firewall::ContainerPorts web{"web6", net.bridge,
+                                   {*nh::addr::IpAddress::parse("10.68.0.2"), *nh::addr::IpAddress::parse("fd00:68::2")},
+                                   nh::addr::parse_ports("8080:80, [::]:8081:81/udp, [fd00:99::1]:53:53/sctp")};
+  auto fw = nh::firewall::make_firewall("iptables");
+  nh::firewall::Change change = ensure(net);
+  change.add_ports.push_back(web);
+  nh::firewall::Change removal;
+  removal.remove_ports.push_back(web);
+  nh_test::AtExit drop_ports([&] { fw->apply(removal); });
+
+  fw->apply(change);
+  expect_rules(ipt::network_rules(net), 1);
+  expect_rules(ipt::port_rules(web), 1);
+  expect_rules(ipt::global_rules(AF_INET6), 1);
+  CHECK(count_lines(save(AF_INET6), "-A NETNS-HOOK-DNAT -p tcp -m tcp --dport 8080 -m comment --comment "
+                                    "\"netns-hook:web6\" -j DNAT --to-destination [fd00:68::2]:80") == 1);
+  CHECK(count_lines(save(AF_INET6), "-A POSTROUTING -s fd00:68::/64 ! -o " + net.bridge +
+                                        " -m comment --comment \"netns-hook:" + net.bridge + "\" -j MASQUERADE") == 1);
+  CHECK(save(AF_INET6).find("127.0.0.0/8") == std::string::npos);  // no route_localnet guard in IPv6
+  CHECK(fw->missing(change).empty());
+  CHECK(fw->apply(change) == 0);
+
+  // gc sees the IPv6 port rules too.
+  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "web6"; }, true) ==
+        std::vector<std::string>{"web6"});
+  CHECK(fw->apply(removal) == ipt::port_rules(web).size());
+  expect_rules(ipt::port_rules(web), 0);
+  fw->apply(remove(net));
+  expect_rules(ipt::network_rules(net), 0);
 }

@@ -1,6 +1,7 @@
 // Next-fit over a subnet: pure, with `taken` as a set.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -42,4 +43,30 @@ TEST_CASE("is_usable: never the network, broadcast or gateway address", "[alloca
   CHECK_FALSE(nh::ipam::is_usable(s, ip("10.9.1.5")));
   CHECK(nh::ipam::is_usable(s, ip("10.9.0.1")));
   CHECK(next(s, "10.9.0.253", {}) == "10.9.0.1");
+}
+
+TEST_CASE("next_free over IPv6: a /64 is not walked, the anycast address and gateway are skipped", "[allocator][ipv6]") {
+  auto s = nh::net::make_subnet("fd00:19::/64", "", "s");
+  CHECK(nh::ipam::usable_addresses(s) == (nh::addr::u128(1) << 64) - 2);
+  CHECK(next(s, "", {}) == "fd00:19::2");
+  CHECK(next(s, "fd00:19::2", {{"fd00:19::3"}}) == "fd00:19::4");
+  CHECK(next(s, "fd00:19::ffff", {}) == "fd00:19::1:0");
+  // From the top of the /64 it wraps past the subnet-router anycast (::) and the gateway (::1).
+  CHECK(next(s, "fd00:19::ffff:ffff:ffff:ffff", {}) == "fd00:19::2");
+  CHECK_FALSE(nh::ipam::is_usable(s, ip("fd00:19::")));
+  CHECK(nh::ipam::is_usable(s, ip("fd00:19::ffff:ffff:ffff:ffff")));  // no broadcast in IPv6
+}
+
+TEST_CASE("next_free over a /120 wraps and runs full", "[allocator][ipv6]") {
+  auto s = nh::net::make_subnet("fd00:19::/120", "", "s");
+  CHECK(nh::ipam::usable_addresses(s) == 254);
+  Taken all;
+  for (int i = 2; i <= 255; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "fd00:19::%x", i);
+    all.set.insert(ip(buf).str());
+  }
+  CHECK(next(s, "", all) == "full");
+  all.set.erase("fd00:19::80");
+  CHECK(next(s, "fd00:19::fe", all) == "fd00:19::80");
 }

@@ -164,16 +164,21 @@ TEST_CASE("network commands: global options before, the command's own after its 
   CHECK(c.action == Action::kNetworkCreate);
   CHECK(c.flags == std::vector<Setting>{{"networks-dir", "/etc/n"}});
   CHECK(c.create.name == "web");
-  CHECK(c.create.subnet == std::optional<std::string>("10.89.5.0/24"));
-  CHECK(c.create.gateway == std::optional<std::string>("10.89.5.254"));
+  CHECK(c.create.subnets == std::vector<std::string>{"10.89.5.0/24"});
+  CHECK(c.create.gateways == std::vector<std::string>{"10.89.5.254"});
+  CHECK_FALSE(c.create.ipv6);
   CHECK(c.create.bridge == std::optional<std::string>("br-web"));
   CHECK(c.create.mtu == std::optional<unsigned>(1400));
   CHECK(c.create.internal);
   CHECK_FALSE(c.create.isolate);
   CHECK_FALSE(c.create.masquerade);
 
+  auto dual = parse({"network", "create", "v6", "--ipv6", "--subnet", "10.89.6.0/24", "--subnet", "fd00:6::/64"});
+  CHECK(dual.create.ipv6);
+  CHECK(dual.create.subnets == std::vector<std::string>{"10.89.6.0/24", "fd00:6::/64"});
+
   auto plain = parse({"network", "create", "db"});
-  CHECK_FALSE(plain.create.subnet.has_value());
+  CHECK(plain.create.subnets.empty());
   CHECK(plain.create.isolate);
   CHECK(plain.create.masquerade);
   CHECK_FALSE(plain.create.internal);

@@ -90,6 +90,19 @@ TEST_CASE("the last of repeated flags wins", "[config]") {
   CHECK_FALSE(s.debug);
 }
 
+TEST_CASE("--ip6 adds an IPv6 subnet to the default network, after the IPv4 one", "[config]") {
+  auto s = nh::input::build_settings(kNoConfig, {{"ip6", "fd00:19::1/64"}, {"ip", "10.1.0.1/24"}});
+  REQUIRE(s.default_network.subnets.size() == 2);
+  CHECK(s.default_network.subnets[0].gateway_cidr().str() == "10.1.0.1/24");
+  CHECK(s.default_network.subnets[1].gateway_cidr().str() == "fd00:19::1/64");
+  CHECK(s.default_network.subnets[1].subnet.str() == "fd00:19::/64");
+  // A second --ip6 replaces the first.
+  auto again = nh::input::build_settings(kNoConfig, {{"ip6", "fd00:19::1/64"}, {"ip6", "fd00:20::1/120"}});
+  REQUIRE(again.default_network.subnets.size() == 2);
+  CHECK(again.default_network.subnets[1].gateway_cidr().str() == "fd00:20::1/120");
+  CHECK(nh::input::build_settings(kNoConfig, {{"ip6", "fd00::1/48"}}).default_network.subnets.size() == 2);
+}
+
 TEST_CASE("prefix bounds 8 and 30 are accepted", "[config]") {
   CHECK(nh::input::build_settings(kNoConfig, {{"ip", "10.0.0.1/8"}}).default_network.subnets[0].subnet.prefix() == 8);
   CHECK(nh::input::build_settings(kNoConfig, {{"ip", "10.0.0.1/30"}}).default_network.subnets[0].subnet.prefix() == 30);
@@ -162,7 +175,11 @@ TEST_CASE("bad config files are refused naming the file", "[config]") {
 TEST_CASE("invalid --ip values", "[config]") {
   expect_invalid_flag("ip", "172.19.0.1", "expected ADDRESS/PREFIX");
   expect_invalid_flag("ip", "172.19.0.300/16", "not an IP address");
-  expect_invalid_flag("ip", "fd00::1/64", "IPv6 subnets are not supported");
+  expect_invalid_flag("ip", "fd00::1/64", "IPv6 goes in --ip6");
+  expect_invalid_flag("ip6", "10.0.0.1/24", "an IPv6 gateway and prefix");
+  expect_invalid_flag("ip6", "fd00::1/47", "prefix must be from 48 to 120");
+  expect_invalid_flag("ip6", "fd00::1/127", "prefix must be from 48 to 120");
+  expect_invalid_flag("ip6", "fd00::/64", "network or broadcast");
   expect_invalid_flag("ip", "10.0.0.1/31", "prefix must be from 8 to 30");
   expect_invalid_flag("ip", "10.0.0.1/32", "prefix must be from 8 to 30");
   expect_invalid_flag("ip", "10.0.0.1/4", "prefix must be from 8 to 30");
@@ -229,7 +246,7 @@ TEST_CASE("setting_keys lists the documented keys", "[config]") {
   nh::input::Settings s;
   const std::map<std::string, std::string> valid = {
       {"ip", "172.19.0.1/16"}, {"mtu", "1500"},        {"state-dir", "/run/x"}, {"static-ip", "172.19.0.9"},
-      {"networks-dir", "/etc/x"}, {"network", "web"},
+      {"networks-dir", "/etc/x"}, {"network", "web"}, {"ip6", "fd00:19::1/64"},
       {"firewall", "none"},    {"debug", "false"},     {"netns-link", "false"}, {"netns-dir", "/run/netns"},
       {"dns", "10.0.0.53"},    {"log-file", "/run/x.log"}, {"log-level", "debug"}};
   for (const auto& k : keys) {

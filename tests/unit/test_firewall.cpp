@@ -3,6 +3,9 @@
 // iptables-legacy-save prints.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -212,4 +215,50 @@ TEST_CASE("comments are quoted as iptables-save quotes them", "[firewall]") {
   // Double quote, backslash and single quote are backslash-escaped, as iptables-legacy-save does.
   r.comment = "a\"b'c\\d";
   CHECK(ipt::to_iptables_save(r) == "-A X -m comment --comment \"a\\\"b\\'c\\\\d\" -j ACCEPT");
+}
+
+TEST_CASE("a dual-stack network: the same rules in ip6tables, but the route_localnet guard", "[firewall][ipv6]") {
+  auto n = network("web", "nh-web", "10.89.5.0/24");
+  n.subnets.push_back(nh::net::make_subnet("fd00:5::/64", "", "s"));
+  const std::string tag = "-m comment --comment \"netns-hook:nh-web\"";
+  std::vector<Rendered> v6;
+  for (const auto& r : ipt::network_rules(n))
+    if (r.family == AF_INET6) v6.push_back({r.table, r.insert_first, ipt::to_iptables_save(r)});
+  const std::vector<Rendered> expected = {
+      {"nat", false, "-A POSTROUTING -s fd00:5::/64 ! -o nh-web " + tag + " -j MASQUERADE"},
+      {"nat", false, "-A POSTROUTING -o nh-web -m addrtype --src-type LOCAL " + tag + " -j MASQUERADE"},
+      {"nat", false, "-A POSTROUTING -s fd00:5::/64 -o nh-web -m conntrack --ctstate DNAT " + tag + " -j MASQUERADE"},
+      {"filter", false, "-A NETNS-HOOK-FORWARD -i nh-web " + tag + " -j ACCEPT"},
+      {"filter", false, "-A NETNS-HOOK-FORWARD -o nh-web -m conntrack --ctstate RELATED,ESTABLISHED " + tag + " -j ACCEPT"},
+      {"filter", false, "-A NETNS-HOOK-FORWARD -o nh-web -m conntrack --ctstate DNAT " + tag + " -j ACCEPT"},
+      {"filter", false,
+       "-A NETNS-HOOK-ISOLATE -i nh-web ! -o nh-web -m conntrack ! --ctstate DNAT " + tag + " -j NETNS-HOOK-ISOLATE-2"},
+      {"filter", false, "-A NETNS-HOOK-ISOLATE-2 -o nh-web " + tag + " -j DROP"},
+      {"filter", false, "-A NETNS-HOOK-ISOLATE-3 -o nh-web " + tag + " -j DROP"},
+  };
+  CHECK(v6 == expected);
+  // The IPv4 rows are those of an IPv4-only network.
+  std::size_t v4 = 0;
+  for (const auto& r : ipt::network_rules(n)) v4 += r.family == AF_INET;
+  CHECK(v4 == ipt::network_rules(network("web", "nh-web", "10.89.5.0/24")).size());
+  for (const auto& r : ipt::global_rules(AF_INET6)) CHECK(r.family == AF_INET6);
+}
+
+TEST_CASE("port_rules over both families follow each mapping's host addresses", "[firewall][ports][ipv6]") {
+  nh::firewall::ContainerPorts c{"web", "nh-web", {ip("10.89.5.2"), ip("fd00:5::2")},
+                                 nh::addr::parse_ports("8080:80, 0.0.0.0:8081:81, [::]:8082:82, [fd00:9::1]:53:53/udp")};
+  auto rows = ipt::port_rules(c);
+  std::vector<std::string> lines;
+  for (const auto& r : rows) lines.push_back(std::string(r.family == AF_INET6 ? "6 " : "4 ") + ipt::to_iptables_save(r));
+  const std::string t = " -m comment --comment \"netns-hook:web\" -j DNAT --to-destination ";
+  CHECK(lines == std::vector<std::string>{
+                     "4 -A NETNS-HOOK-DNAT -p tcp -m tcp --dport 8080" + t + "10.89.5.2:80",
+                     "6 -A NETNS-HOOK-DNAT -p tcp -m tcp --dport 8080" + t + "[fd00:5::2]:80",
+                     "4 -A NETNS-HOOK-DNAT -p tcp -m tcp --dport 8081" + t + "10.89.5.2:81",
+                     "6 -A NETNS-HOOK-DNAT -p tcp -m tcp --dport 8082" + t + "[fd00:5::2]:82",
+                     "6 -A NETNS-HOOK-DNAT -d fd00:9::1/128 -p udp -m udp --dport 53" + t + "[fd00:5::2]:53",
+                 });
+  // A container without an IPv6 address gets no IPv6 rule, even for [::].
+  c.targets = {ip("10.89.5.2")};
+  for (const auto& r : ipt::port_rules(c)) CHECK(r.family == AF_INET);
 }

@@ -608,3 +608,42 @@ TEST_CASE("gc's drop of one attachment leaves one re-added since on that interfa
   // The attachment gc judged and that is still there is dropped.
   CHECK(pool.drop("pod", "eth0", &judged).kind == DropKind::kRelease);
 }
+
+TEST_CASE("a dual-stack network leases one address of each family; a full IPv6 pool is an error", "[ipam][ipv6]") {
+  nh_test::TempDir dir;
+  auto pool = nh::ipam::Pool::open(dir.path());
+  auto net = network("10.89.1.0/24", "web");
+  net.subnets.push_back(nh::net::make_subnet("fd00:1::/64", "", "s"));
+  auto c = pool.claim(request("a", 0, net));
+  REQUIRE(c.added.size() == 1);
+  const auto& ad = c.added[0].addresses;
+  REQUIRE(ad.size() == 2);
+  CHECK(ad[0].cidr.str() == "10.89.1.2/24");
+  CHECK(ad[1].cidr.str() == "fd00:1::2/64");
+  CHECK(ad[1].gateway.str() == "fd00:1::1");
+  CHECK(std::filesystem::exists(dir / "pools/web/fd00:1::2"));
+  CHECK(std::filesystem::exists(dir / "next/web.6"));
+  // A requested IPv6 address goes to its family's subnet; the IPv4 one is picked.
+  auto r = request("b", 0, net);
+  r.attachments[0].requested = {ip("fd00:1::beef")};
+  auto b = pool.claim(r);
+  CHECK(b.added[0].addresses[1].cidr.address().str() == "fd00:1::beef");
+  CHECK(b.added[0].addresses[0].cidr.address().str() == "10.89.1.3");
+  release(pool, "a");
+  CHECK_FALSE(std::filesystem::exists(dir / "pools/web/fd00:1::2"));
+
+  // A /120 runs full after 254 leases; the error names the pool and sets ENOSPC.
+  auto small = network("10.90.0.0/16", "small");
+  small.subnets.push_back(nh::net::make_subnet("fd00:2::/120", "", "s"));
+  for (int i = 0; i < 254; ++i) REQUIRE(pool.claim(request("s" + std::to_string(i), 0, small)).kind == ClaimKind::kAllocated);
+  try {
+    pool.claim(request("s254", 0, small));
+    FAIL("a full IPv6 pool handed out an address");
+  } catch (const nh::base::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("fd00:2::/120 is full (254 addresses leased)"));
+    CHECK(e.is_errno(ENOSPC));
+  }
+  // Nothing of the refused claim is left: not even its IPv4 lease.
+  CHECK_FALSE(pool.find("s254").has_value());
+  CHECK(std::distance(std::filesystem::directory_iterator(dir / "pools/small"), {}) == 2 * 254);
+}

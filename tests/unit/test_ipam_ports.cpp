@@ -192,7 +192,7 @@ TEST_CASE("a port index entry whose container has no record does not hold the po
   nh_test::TempDir dir;
   auto pool = nh::ipam::Pool::open(dir.path());
   // What a run killed between writing the index and the record leaves behind.
-  dir.write("ports/tcp-8080", R"([{"host_ip": "", "id": "ghost"}])");
+  dir.write("ports/tcp-8080", R"([{"host": "", "id": "ghost"}])");
   auto c = pool.claim(publishing(request("a"), "8080:80"));
   CHECK(c.kind == ClaimKind::kAllocated);
   CHECK(ports_of(pool, "a").size() == 1);

@@ -2,6 +2,8 @@
 // the networks directory (one NAME.json per network).
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -51,7 +53,22 @@ TEST_CASE("make_subnet refuses what cannot be a pool, naming the subnet", "[netw
   refused("10.89.5.0/24", "10.89.5.0", "network address");
   refused("10.89.5.0/24", "10.89.5.255", "broadcast address");
   refused("10.89.5.0/24", "banana", "is not an IP address");
-  refused("fd00:1::/64", "", "IPv6 subnets are not supported yet");
+  refused("fd00:1::/47", "", "prefix must be from 48 to 120");
+  refused("fd00:1::/121", "", "prefix must be from 48 to 120");
+  refused("fd00:1::/127", "", "prefix must be from 48 to 120");
+  refused("fd00:1::5/64", "", "host bits are set (did you mean fd00:1::/64?)");
+  refused("fd00:1::/64", "fd00:1::", "network address");
+  refused("fd00:1::/64", "fd00:2::1", "not inside fd00:1::/64");
+}
+
+TEST_CASE("make_subnet: IPv6 from /48 to /120; the last address is no broadcast", "[network]") {
+  for (const char* ok : {"fd00:1::/48", "fd00:1::/64", "fd00:1::/120"}) {
+    INFO(ok);
+    auto s = nh::net::make_subnet(ok, "", "--subnet");
+    CHECK(s.gateway == s.subnet.network().plus(1));
+  }
+  auto top = nh::net::make_subnet("fd00:1::/120", "fd00:1::ff", "--subnet");
+  CHECK(top.gateway.str() == "fd00:1::ff");
 }
 
 TEST_CASE("validate names the network and the field", "[network]") {
@@ -72,6 +89,23 @@ TEST_CASE("validate names the network and the field", "[network]") {
   bad = n;
   bad.name = "we/b";
   CHECK_THROWS_WITH(nh::net::validate(bad), Catch::Contains("only letters, digits"));
+}
+
+TEST_CASE("a dual-stack network: one subnet per family", "[network]") {
+  auto n = network("web", "nh-web", "10.89.5.0/24");
+  n.subnets.push_back(nh::net::make_subnet("fd00:5::/64", "", "s"));
+  CHECK_NOTHROW(nh::net::validate(n));
+  CHECK(n.subnet(AF_INET6)->gateway.str() == "fd00:5::1");
+  CHECK(n.gateways().size() == 2);
+  CHECK(nh::net::from_json(nh::net::to_json(n), "x") == n);
+  n.subnets.push_back(nh::net::make_subnet("fd00:6::/64", "", "s"));
+  CHECK_THROWS_WITH(nh::net::validate(n), Catch::Contains("two IPv6 subnets"));
+  // Overlaps are per family.
+  auto a = network("a", "nh-a", "10.89.1.0/24");
+  a.subnets.push_back(nh::net::make_subnet("fd00:1::/64", "", "s"));
+  auto b = network("b", "nh-b", "10.89.2.0/24");
+  b.subnets.push_back(nh::net::make_subnet("fd00:1::/48", "", "s"));
+  CHECK_THROWS_WITH(nh::net::check_compatible(a, b), Catch::Contains("fd00:1::/64 and fd00:1::/48 overlap"));
 }
 
 TEST_CASE("check_compatible refuses a shared bridge or overlapping subnets, naming both", "[network]") {

@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+
+#include <sys/socket.h>
 #include <vector>
 
 #include "lib/base/error.hpp"
@@ -14,10 +16,12 @@ namespace {
 
 nh::addr::IpAddress ip(const std::string& text) { return *nh::addr::IpAddress::parse(text); }
 
-PortMapping mapping(std::optional<std::string> host_ip, int host_port, int container_port,
+// `host`: an address, "0.0.0.0" or "::" for every address of one family,
+// nothing for both families.
+PortMapping mapping(std::optional<std::string> host, int host_port, int container_port,
                     const std::string& protocol = "tcp") {
   PortMapping m;
-  if (host_ip) m.host_ip = ip(*host_ip);
+  if (host) REQUIRE(nh::addr::set_host_text(m, *host));
   m.host_port = static_cast<std::uint16_t>(host_port);
   m.container_port = static_cast<std::uint16_t>(container_port);
   m.protocol = protocol;
@@ -72,12 +76,41 @@ TEST_CASE("parse_ports: host addresses", "[ports]") {
   CHECK(ports[0] == mapping("127.0.0.1", 8080, 80));
   CHECK(ports[0].str() == "127.0.0.1:8080:80/tcp");
 
-  // 0.0.0.0 is spelled out "all": the same as no address at all.
-  auto all = nh::addr::parse_ports("0.0.0.0:8080:80");
-  REQUIRE(all.size() == 1);
-  CHECK_FALSE(all[0].host_ip.has_value());
-  CHECK(all[0] == mapping({}, 8080, 80));
-  CHECK(all[0].str() == "8080:80/tcp");
+  // 0.0.0.0 is every IPv4 address, [::] every IPv6 one, as Docker reads them;
+  // no address at all is both families.
+  auto all4 = nh::addr::parse_ports("0.0.0.0:8080:80");
+  REQUIRE(all4.size() == 1);
+  CHECK_FALSE(all4[0].host_ip.has_value());
+  CHECK(all4[0].any_family == AF_INET);
+  CHECK(all4[0] == mapping("0.0.0.0", 8080, 80));
+  CHECK(all4[0].str() == "0.0.0.0:8080:80/tcp");
+  CHECK(all4[0].covers_family(AF_INET));
+  CHECK_FALSE(all4[0].covers_family(AF_INET6));
+  auto all6 = nh::addr::parse_ports("[::]:8080:80/udp");
+  REQUIRE(all6.size() == 1);
+  CHECK(all6[0].any_family == AF_INET6);
+  CHECK(all6[0].str() == "[::]:8080:80/udp");
+  CHECK_FALSE(all6[0].covers_family(AF_INET));
+  auto both = nh::addr::parse_ports("8080:80");
+  CHECK(both[0].any_family == 0);
+  CHECK(both[0].covers_family(AF_INET));
+  CHECK(both[0].covers_family(AF_INET6));
+}
+
+TEST_CASE("parse_ports: IPv6 host addresses in brackets", "[ports]") {
+  auto one = nh::addr::parse_ports("[2001:db8::1]:8080:80/udp");
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].host_ip == std::optional(ip("2001:db8::1")));
+  CHECK(one[0].str() == "[2001:db8::1]:8080:80/udp");
+  CHECK(one[0].covers(ip("2001:db8::1")));
+  CHECK_FALSE(one[0].covers(ip("2001:db8::2")));
+  CHECK(nh::addr::parse_ports("[fd00::5]:7000-7001:80-81").size() == 2);
+  check_refused("[::1]:80:80", "[::1]:80:80", "the kernel cannot DNAT to a container from the IPv6 loopback address ::1");
+  check_refused("[fd00::1:80:80", "[fd00::1:80:80", "is not closed with ']'");
+  check_refused("[fd00::1]80:80", "[fd00::1]80:80", "expected ':' after the ']'");
+  check_refused("[10.0.0.1]:80:80", "[10.0.0.1]:80:80", "\"10.0.0.1\" is not an IPv6 address");
+  check_refused("fd00::1:80:80", "fd00::1:80:80", "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT");
+  check_refused("[::]:80", "[::]:80", "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT");
 }
 
 TEST_CASE("parse_ports: ranges expand in order", "[ports]") {
@@ -93,14 +126,15 @@ TEST_CASE("parse_ports: ranges expand in order", "[ports]") {
 
 TEST_CASE("parse_ports: several items, spaces around commas", "[ports]") {
   const std::vector<PortMapping> expected = {mapping({}, 8080, 80), mapping("127.0.0.1", 8081, 81, "udp"),
-                                             mapping({}, 9000, 9000, "sctp"), mapping({}, 9001, 9001, "sctp")};
+                                             mapping("0.0.0.0", 9000, 9000, "sctp"),
+                                             mapping("0.0.0.0", 9001, 9001, "sctp")};
   CHECK(nh::addr::parse_ports("8080:80,127.0.0.1:8081:81/udp,0.0.0.0:9000-9001:9000-9001/sctp") == expected);
   CHECK(nh::addr::parse_ports("  8080:80 ,\t127.0.0.1:8081:81/udp ,  0.0.0.0:9000-9001:9000-9001/sctp\t") == expected);
 }
 
 TEST_CASE("PortMapping::str() parses back to the same mapping", "[ports]") {
   for (const char* text : {"8080:80", "8080:80/udp", "8080:80/sctp", "127.0.0.1:8080:80/tcp", "0.0.0.0:8080:80",
-                           "192.168.1.20:53:53/udp", "1:65535/sctp"}) {
+                           "192.168.1.20:53:53/udp", "1:65535/sctp", "[::]:80:80", "[fd00::1]:53:53/udp"}) {
     INFO(text);
     auto ports = nh::addr::parse_ports(text);
     REQUIRE(ports.size() == 1);
@@ -139,10 +173,8 @@ TEST_CASE("parse_ports refuses bad protocols and shapes", "[ports]") {
   check_refused("1.2.3.4:5:6:7", "1.2.3.4:5:6:7", "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT");
   check_refused("localhost:8080:80", "localhost:8080:80", "\"localhost\" is not an IPv4 address");
   check_refused("256.0.0.1:8080:80", "256.0.0.1:8080:80", "is not an IPv4 address");
-  // IPv6 host addresses, bracketed or not, are not accepted.
-  CHECK_THROWS_WITH(nh::addr::parse_ports("[::1]:80:80"), Catch::Contains("item \"[::1]:80:80\""));
+  // An IPv6 host address must be in brackets.
   CHECK_THROWS_WITH(nh::addr::parse_ports("::1:80:80"), Catch::Contains("item \"::1:80:80\""));
-  CHECK_THROWS_AS(nh::addr::parse_ports("[::1]:80:80/udp"), nh::base::Error);
 }
 
 TEST_CASE("parse_ports refuses empty items", "[ports]") {
@@ -208,6 +240,17 @@ TEST_CASE("PortMapping::conflicts_with", "[ports]") {
       {all, mapping({}, 8081, 80), false},                 // another host port
       {lo, mapping("127.0.0.1", 8081, 81), false},
       {all, all, true},
+      // Per family: every IPv4 address and every IPv6 address do not meet...
+      {mapping("0.0.0.0", 8080, 80), mapping("::", 8080, 80), false},
+      // ...but both meet "both families", and their own family's addresses.
+      {mapping("0.0.0.0", 8080, 80), all, true},
+      {mapping("::", 8080, 80), all, true},
+      {mapping("0.0.0.0", 8080, 80), lo, true},
+      {mapping("::", 8080, 80), lo, false},
+      {mapping("::", 8080, 80), mapping("fd00::1", 8080, 80), true},
+      {all, mapping("fd00::1", 8080, 80), true},
+      {mapping("fd00::1", 8080, 80), mapping("fd00::2", 8080, 80), false},
+      {mapping("fd00::1", 8080, 80), lo, false},
   };
   for (const auto& row : table) {
     INFO(row.a.str() << " vs " << row.b.str());

@@ -1,6 +1,7 @@
 #include "lib/firewall/iptables/backend.hpp"
 
 #include <map>
+#include <set>
 
 #include "lib/firewall/iptables/ruleset.hpp"
 #include "lib/firewall/iptables/table.hpp"
@@ -9,21 +10,28 @@ namespace nh::firewall::iptables {
 
 namespace {
 
-// The rows a change adds and removes, grouped by table.
+// The rows a change adds and removes, grouped by family and table.
 struct Rows {
   std::vector<Rule> add, remove;
 
   explicit Rows(const Change& c) {
-    if (!c.ensure_networks.empty() || !c.add_ports.empty()) add = global_rules();
+    // The jumps into our chains, in the tables of each family the change adds to.
+    std::set<int> families;
+    for (const auto& n : c.ensure_networks)
+      for (const auto& s : n.subnets) families.insert(s.subnet.family());
+    for (const auto& p : c.add_ports)
+      for (const auto& t : p.targets) families.insert(t.family());
+    for (int f : families) append(add, global_rules(f));
     for (const auto& n : c.ensure_networks) append(add, network_rules(n));
     for (const auto& p : c.add_ports) append(add, port_rules(p));
     for (const auto& n : c.remove_networks) append(remove, network_rules(n));
     for (const auto& p : c.remove_ports) append(remove, port_rules(p));
   }
   static void append(std::vector<Rule>& to, const std::vector<Rule>& rows) { to.insert(to.end(), rows.begin(), rows.end()); }
-  static std::map<std::string, std::vector<const Rule*>> by_table(const std::vector<Rule>& rows) {
-    std::map<std::string, std::vector<const Rule*>> out;
-    for (const auto& r : rows) out[r.table].push_back(&r);
+  using Table = std::pair<int, std::string>;  // (family, table)
+  static std::map<Table, std::vector<const Rule*>> by_table(const std::vector<Rule>& rows) {
+    std::map<Table, std::vector<const Rule*>> out;
+    for (const auto& r : rows) out[{r.family, r.table}].push_back(&r);
     return out;
   }
 };
@@ -36,12 +44,12 @@ class Backend final : public Firewall {
     Rows rows(change);
     if (rows.add.empty() && rows.remove.empty()) return 0;
     auto adds = Rows::by_table(rows.add), removes = Rows::by_table(rows.remove);
-    std::map<std::string, bool> tables;
-    for (const auto& [t, _] : adds) tables[t] = true;
-    for (const auto& [t, _] : removes) tables[t] = true;
+    std::set<Rows::Table> tables;
+    for (const auto& [t, _] : adds) tables.insert(t);
+    for (const auto& [t, _] : removes) tables.insert(t);
     auto lock = xtables_lock();
     std::size_t changed = 0;
-    for (const auto& [table, _] : tables) changed += apply_table(table, adds[table], removes[table]);
+    for (const auto& t : tables) changed += apply_table(t.first, t.second, adds[t], removes[t]);
     return changed;
   }
 
@@ -50,7 +58,7 @@ class Backend final : public Firewall {
     std::vector<std::string> out;
     auto lock = xtables_lock();
     for (const auto& [table, list] : Rows::by_table(rows.add)) {
-      auto m = missing_in_table(table, list);
+      auto m = missing_in_table(table.first, table.second, list);
       out.insert(out.end(), m.begin(), m.end());
     }
     return out;
@@ -60,14 +68,17 @@ class Backend final : public Firewall {
                                               bool dry_run) override {
     const std::string prefix = port_tag("");
     auto lock = xtables_lock();
-    auto tags = remove_stale(
-        "nat", kDnatChain,
-        [&](const std::string& comment) {
-          return comment.rfind(prefix, 0) == 0 && stale(comment.substr(prefix.size()));
-        },
-        dry_run);
-    for (auto& t : tags) t = t.substr(prefix.size());
-    return tags;
+    std::set<std::string> ids;
+    for (int family : {AF_INET, AF_INET6}) {
+      auto tags = remove_stale(
+          family, "nat", kDnatChain,
+          [&](const std::string& comment) {
+            return comment.rfind(prefix, 0) == 0 && stale(comment.substr(prefix.size()));
+          },
+          dry_run);
+      for (const auto& t : tags) ids.insert(t.substr(prefix.size()));
+    }
+    return {ids.begin(), ids.end()};
   }
 };
 

@@ -14,6 +14,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 
 #include <cstring>
 
@@ -51,21 +52,40 @@ std::size_t proto_match_size(const std::string& p) {
   return sizeof(xt_sctp_info);
 }
 
+// What ip(6)tables itself gives each target: MASQUERADE's data is
+// nf_nat_ipv4_multi_range_compat for IPv4 and nf_nat_range for IPv6.
 std::size_t target_size(const Rule& r) {
-  if (r.target == "MASQUERADE") return XT_ALIGN(sizeof(xt_entry_target) + sizeof(nf_nat_ipv4_multi_range_compat));
+  const bool v6 = r.family == AF_INET6;
+  if (r.target == "MASQUERADE")
+    return XT_ALIGN(sizeof(xt_entry_target) + (v6 ? sizeof(nf_nat_range) : sizeof(nf_nat_ipv4_multi_range_compat)));
   if (r.target == "DNAT") return XT_ALIGN(sizeof(xt_entry_target) + sizeof(nf_nat_range2));
   return XT_ALIGN(sizeof(xt_standard_target));
-}
-
-void set_net(const addr::Cidr& c, in_addr* a, in_addr* mask) {
-  std::memcpy(a, c.network().data(), 4);
-  std::memcpy(mask, addr::IpAddress::v4(0xffffffffu).masked(c.prefix()).data(), 4);
 }
 
 void set_iface(const std::string& name, char* out, unsigned char* mask) {
   if (name.empty()) return;
   std::strncpy(out, name.c_str(), IFNAMSIZ - 1);
   std::memset(mask, 0xff, name.size() + 1);  // exact name, terminator included
+}
+
+// An address and its mask: the first `prefix` bits.
+void set_net(const addr::Cidr& c, void* a, void* mask) {
+  const auto size = c.address().size();
+  std::memcpy(a, c.network().data(), size);
+  std::memcpy(mask, addr::IpAddress::any(c.family()).masked(0, true).masked(c.prefix()).data(), size);
+}
+
+// The header both families share in substance: addresses, interfaces,
+// inversions and protocol; `ip` is ipt_ip or ip6t_ip6.
+template <class Ip>
+void fill_header(Ip& ip, const Rule& r, std::uint8_t inv_in, std::uint8_t inv_out) {
+  if (r.source) set_net(*r.source, &ip.src, &ip.smsk);
+  if (r.destination) set_net(*r.destination, &ip.dst, &ip.dmsk);
+  set_iface(r.in_iface, ip.iniface, ip.iniface_mask);
+  set_iface(r.out_iface, ip.outiface, ip.outiface_mask);
+  if (r.in_negated) ip.invflags |= inv_in;
+  if (r.out_negated) ip.invflags |= inv_out;
+  ip.proto = protocol_number(r.protocol);
 }
 
 }  // namespace
@@ -75,23 +95,17 @@ bool is_builtin_target(const std::string& t) {
 }
 
 Entry::Entry(const Rule& r) {
-  std::size_t size = sizeof(ipt_entry) + target_size(r);
+  const bool v6 = r.family == AF_INET6;
+  const std::size_t header = v6 ? sizeof(ip6t_entry) : sizeof(ipt_entry);
+  std::size_t size = header + target_size(r);
   if (r.dport) size += match_size(proto_match_size(r.protocol));
   if (r.src_type_local || r.dst_type_local) size += match_size(sizeof(xt_addrtype_info_v1));
   if (!r.ctstate.empty()) size += match_size(sizeof(xt_conntrack_mtinfo3));
   if (!r.comment.empty()) size += match_size(sizeof(xt_comment_info));
   buf_.assign((size + 7) / 8, 0);
+  size_ = size;
 
-  ipt_entry* e = entry();
-  if (r.source) set_net(*r.source, &e->ip.src, &e->ip.smsk);
-  if (r.destination) set_net(*r.destination, &e->ip.dst, &e->ip.dmsk);
-  set_iface(r.in_iface, e->ip.iniface, e->ip.iniface_mask);
-  set_iface(r.out_iface, e->ip.outiface, e->ip.outiface_mask);
-  if (r.in_negated) e->ip.invflags |= IPT_INV_VIA_IN;
-  if (r.out_negated) e->ip.invflags |= IPT_INV_VIA_OUT;
-  e->ip.proto = protocol_number(r.protocol);
-
-  std::size_t off = sizeof(ipt_entry);
+  std::size_t off = header;
   if (r.dport) add_port_match(off, r.protocol, r.dport);
   if (r.src_type_local || r.dst_type_local) {
     auto* info = static_cast<xt_addrtype_info_v1*>(add_match(off, "addrtype", 1, sizeof(xt_addrtype_info_v1)));
@@ -108,27 +122,39 @@ Entry::Entry(const Rule& r) {
     auto* info = static_cast<xt_comment_info*>(add_match(off, "comment", 0, sizeof(xt_comment_info)));
     std::strncpy(info->comment, r.comment.c_str(), XT_MAX_COMMENT_LEN - 1);
   }
-  e->target_offset = static_cast<std::uint16_t>(off);
-  e->next_offset = static_cast<std::uint16_t>(size);
+  if (v6) {
+    auto* e = static_cast<ip6t_entry*>(entry());
+    fill_header(e->ipv6, r, IP6T_INV_VIA_IN, IP6T_INV_VIA_OUT);
+    if (e->ipv6.proto) e->ipv6.flags |= IP6T_F_PROTO;  // ip6tables matches the protocol only with this flag
+    e->target_offset = static_cast<std::uint16_t>(off);
+    e->next_offset = static_cast<std::uint16_t>(size);
+  } else {
+    auto* e = static_cast<ipt_entry*>(entry());
+    fill_header(e->ip, r, IPT_INV_VIA_IN, IPT_INV_VIA_OUT);
+    e->target_offset = static_cast<std::uint16_t>(off);
+    e->next_offset = static_cast<std::uint16_t>(size);
+  }
+  add_target(off, r);
+}
+
+void Entry::add_target(std::size_t off, const Rule& r) {
   auto* t = reinterpret_cast<xt_entry_target*>(bytes() + off);
   t->u.user.target_size = static_cast<std::uint16_t>(target_size(r));
   std::strncpy(t->u.user.name, r.target.c_str(), sizeof t->u.user.name - 1);
   if (r.target == "MASQUERADE") {
-    reinterpret_cast<nf_nat_ipv4_multi_range_compat*>(t->data)->rangesize = 1;
+    if (r.family == AF_INET) reinterpret_cast<nf_nat_ipv4_multi_range_compat*>(t->data)->rangesize = 1;
   } else if (r.target == "DNAT") {
-    // Revision 2, the one iptables 1.8 writes and iptables-save can print.
+    // Revision 2, the one ip(6)tables 1.8 writes and ip(6)tables-save can print.
     t->u.user.revision = 2;
     auto* range = reinterpret_cast<nf_nat_range2*>(t->data);
     range->flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
-    std::memcpy(&range->min_addr.ip, r.to_address->data(), 4);
+    std::memcpy(&range->min_addr, r.to_address->data(), r.to_address->size());
     range->max_addr = range->min_addr;
     range->min_proto.all = htons(r.to_port);
     range->max_proto = range->min_proto;
   }
   // ACCEPT, DROP and chain names: libiptc maps them to verdicts and jumps.
 }
-
-std::size_t Entry::size() { return entry()->next_offset; }
 
 void* Entry::add_match(std::size_t& off, const char* name, std::uint8_t revision, std::size_t data) {
   auto* m = reinterpret_cast<xt_entry_match*>(bytes() + off);

@@ -33,7 +33,7 @@ std::string to_iptables_save(const Rule& r) {
   if (!r.ctstate.empty()) s += std::string(" -m conntrack") + (r.ctstate_negated ? " !" : "") + " --ctstate " + r.ctstate;
   if (!r.comment.empty()) s += " -m comment --comment " + save_string(r.comment);
   s += " -j " + r.target;
-  if (r.to_address) s += " --to-destination " + r.to_address->str() + ":" + std::to_string(r.to_port);
+  if (r.to_address) s += " --to-destination " + r.to_address->bracketed() + ":" + std::to_string(r.to_port);
   return s;
 }
 

@@ -5,11 +5,14 @@
 #include <optional>
 #include <string>
 
+#include <sys/socket.h>
+
 #include "lib/addr/cidr.hpp"
 
 namespace nh::firewall::iptables {
 
 struct Rule {
+  int family = AF_INET;        // AF_INET (iptables) or AF_INET6 (ip6tables)
   std::string table;           // "nat" or "filter"
   std::string chain;           // "POSTROUTING", "FORWARD", kDnatChain, ...
   bool insert_first = false;   // insert at the top rather than append
@@ -33,7 +36,8 @@ struct Rule {
   friend bool operator==(const Rule&, const Rule&) = default;
 };
 
-// The rule as iptables-save prints it ("-A CHAIN ..."): for messages, tests and docs.
+// The rule as iptables-save, or ip6tables-save for an IPv6 rule, prints it
+// ("-A CHAIN ..."): for messages, tests and docs.
 std::string to_iptables_save(const Rule& r);
 
 }  // namespace nh::firewall::iptables

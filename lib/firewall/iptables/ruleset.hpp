@@ -12,7 +12,9 @@
 //          NETNS-HOOK-ISOLATE-2   drop towards every bridge of ours  (per network)
 //          NETNS-HOOK-ISOLATE-3   drop towards isolated bridges      (per network)
 //          INPUT                  the route_localnet guard           (per network)
-// Rules per network, never per container, except the DNAT rows.
+// Rules per network, never per container, except the DNAT rows; the same in
+// ip6tables for each network with an IPv6 subnet (but the INPUT guard, which
+// is for IPv4's route_localnet).
 #include <string>
 #include <vector>
 
@@ -27,14 +29,16 @@ constexpr const char* kIsolateChain = "NETNS-HOOK-ISOLATE";
 constexpr const char* kIsolateFromIsolated = "NETNS-HOOK-ISOLATE-2";
 constexpr const char* kIsolateFromOpen = "NETNS-HOOK-ISOLATE-3";
 
-// The jumps into netns-hook's chains, shared by every network.
-std::vector<Rule> global_rules();
-// One network's rules.
+// The jumps into netns-hook's chains, shared by every network, in the
+// tables of `family`.
+std::vector<Rule> global_rules(int family = AF_INET);
+// One network's rules, for each family it has a subnet of.
 std::vector<Rule> network_rules(const net::Network& n);
 // The comment that tags a container's port rules: "netns-hook:" and the id
 // (cut to what xt_comment holds).
 std::string port_tag(const std::string& container_id);
-// One DNAT rule per published port (and per family of its targets).
+// One DNAT rule per published port and per address of the container it
+// covers (an IPv4 one in iptables, an IPv6 one in ip6tables).
 std::vector<Rule> port_rules(const ContainerPorts& p);
 
 }  // namespace nh::firewall::iptables

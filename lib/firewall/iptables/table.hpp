@@ -1,6 +1,7 @@
 #pragma once
-// One iptables table through libiptc: read once, changed, committed once.
-// Callers hold the xtables lock (xtables_lock()) around their calls.
+// One iptables table through libiptc (AF_INET) or libip6tc (AF_INET6): read
+// once, changed, committed once. Callers hold the xtables lock
+// (xtables_lock()) around their calls.
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,17 +19,17 @@ base::FileLock xtables_lock();
 // are missing (creating the user chains they need), in one commit; commits
 // nothing when nothing changes. Retried when another writer committed first.
 // Returns how many rows it added or deleted.
-std::size_t apply_table(const std::string& table, const std::vector<const Rule*>& add,
+std::size_t apply_table(int family, const std::string& table, const std::vector<const Rule*>& add,
                         const std::vector<const Rule*>& remove);
 
 // The rows of `add` that are missing, as iptables-save lines (no change).
-std::vector<std::string> missing_in_table(const std::string& table, const std::vector<const Rule*>& add);
+std::vector<std::string> missing_in_table(int family, const std::string& table, const std::vector<const Rule*>& add);
 
 // Deletes, in one commit, the rules of TABLE CHAIN whose comment `stale`
 // accepts; returns their comments. With dry_run only lists them. The
 // predicate is asked while the lock is held, so a rule a setup adds after it
 // answered cannot be in this snapshot.
-std::vector<std::string> remove_stale(const std::string& table, const std::string& chain,
+std::vector<std::string> remove_stale(int family, const std::string& table, const std::string& chain,
                                       const std::function<bool(const std::string&)>& stale, bool dry_run);
 
 }  // namespace nh::firewall::iptables
