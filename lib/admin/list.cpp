@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "lib/admin/table.hpp"
 #include "lib/ipam/pool.hpp"
 
 namespace nh::admin {
@@ -27,7 +28,7 @@ std::string ports_text(const ipam::Member& m, bool arrows) {
 
 std::string addresses_text(const ipam::Attachment& a) {
   std::string out;
-  for (const auto& ad : a.addresses) out += (out.empty() ? "" : ",") + ad.cidr.str();
+  for (const auto& ad : a.addresses) out += (out.empty() ? "" : ", ") + ad.cidr.str();
   return out;
 }
 
@@ -36,10 +37,7 @@ std::string addresses_text(const ipam::Attachment& a) {
 void list_attachments(const input::Settings& settings, bool json, std::ostream& out) {
   auto sandboxes = ipam::Pool::open(settings.state_dir).list();
   auto arr = nlohmann::json::array();
-  if (!json)
-    out << std::left << std::setw(14) << "CONTAINER" << std::setw(9) << "PID" << std::setw(12) << "NETWORK"
-        << std::setw(7) << "IFACE" << std::setw(20) << "ADDRESS" << std::setw(16) << "HOST VETH" << std::setw(11)
-        << "BRIDGE" << std::setw(7) << "NETNS" << "PORTS\n";
+  TextTable table({"CONTAINER", "PID", "NETWORK", "IFACE", "ADDRESSES", "HOST VETH", "BRIDGE", "NETNS", "PORTS"});
   for (const auto& s : sandboxes) {
     const bool alive = ipam::namespace_alive(s);
     for (const auto& m : s.members) {
@@ -61,14 +59,14 @@ void list_attachments(const input::Settings& settings, bool json, std::ostream& 
                          {"netns_link", m.netns_link}});
           continue;
         }
-        out << std::setw(14) << m.id.substr(0, 12) << std::setw(9) << m.pid << std::setw(12)
-            << a.network.name.substr(0, 11) << std::setw(7) << a.iface << std::setw(20) << addresses_text(a)
-            << std::setw(16) << a.host_veth << std::setw(11) << a.network.bridge << std::setw(7)
-            << (alive ? "alive" : "gone") << (carrier ? ports_text(m, true) : "") << "\n";
+        // Ids are cut to 12 characters, as docker ps shows them (podman's are 64).
+        table.add({m.id.substr(0, 12), std::to_string(m.pid), a.network.name, a.iface, addresses_text(a), a.host_veth,
+                   a.network.bridge, alive ? "alive" : "gone", carrier ? ports_text(m, true) : ""});
       }
     }
   }
   if (json) out << arr.dump(2) << "\n";
+  else table.print(out);
 }
 
 }  // namespace nh::admin

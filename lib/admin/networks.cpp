@@ -14,6 +14,7 @@
 #include "lib/base/error.hpp"
 #include "lib/base/text.hpp"
 #include "lib/firewall/firewall.hpp"
+#include "lib/admin/table.hpp"
 #include "lib/ipam/pool.hpp"
 #include "lib/net/names.hpp"
 #include "lib/net/store.hpp"
@@ -155,15 +156,14 @@ void network_ls(const input::Settings& settings, bool json, std::ostream& out) {
     out << arr.dump(2) << "\n";
     return;
   }
-  out << std::left << std::setw(16) << "NAME" << std::setw(16) << "BRIDGE" << std::setw(20) << "SUBNETS"
-      << std::setw(9) << "INTERNAL" << std::setw(8) << "ISOLATE" << "CONTAINERS\n";
+  TextTable table({"NAME", "BRIDGE", "SUBNETS", "INTERNAL", "ISOLATE", "CONTAINERS"});
   for (const auto& n : networks) {
     std::string subnets;
-    for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ",") + s.subnet.network_str();
-    out << std::setw(16) << n.name << std::setw(16) << n.bridge << std::setw(20) << subnets << std::setw(9)
-        << (n.internal ? "yes" : "no") << std::setw(8) << (n.isolate ? "yes" : "no")
-        << attached(sandboxes, n.name).size() << "\n";
+    for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ", ") + s.subnet.network_str();
+    table.add({n.name, n.bridge, subnets, n.internal ? "yes" : "no", n.isolate ? "yes" : "no",
+               std::to_string(attached(sandboxes, n.name).size())});
   }
+  table.print(out);
 }
 
 void network_inspect(const input::Settings& settings, const std::string& name, std::ostream& out) {
