@@ -41,7 +41,7 @@ Commands:
   network ls [--json]      list the networks and how many containers each has
   network inspect NAME     a network's definition and attachments, as JSON
   network rm NAME          remove a network no container is attached to
-  version       print the version and the libraries' versions
+  version       print the version, the libraries' versions and the firewall backend
   help          print this help
 
 Options (before the command; also keys of a --config JSON file; flags win
@@ -59,7 +59,9 @@ over the file):
   --state-dir DIR     leases and lock file                         (default /run/netns-hook)
   --static-ip IP[,IP...]  addresses for this container, each on the network
                       whose subnet holds it (the annotation netns-hook.ip wins)
-  --firewall BACKEND  iptables (libiptc, legacy tables) or none    (default iptables)
+  --firewall BACKEND  auto, nftables (libnftnl), iptables (libiptc, legacy
+                      tables) or none; auto picks once per state directory:
+                      nftables if the host's rules live there  (default auto)
   --netns-dir DIR     where `ip netns` names are bound             (default /run/netns)
   --netns-prefix P    name prefix: P + container id                (default nh-)
   --no-netns-link     do not name the namespace for `ip netns`
@@ -71,7 +73,7 @@ over the file):
   --config FILE       read settings from a JSON object, e.g. {"bridge": "br1", "mtu": 1400}
   -d, --debug         log level debug, and the log on stderr as well
   -h, --help          print this help
-  -V, --version       print the version and the libraries' versions
+  -V, --version       print the version, the libraries' and the firewall backend
 
 Annotations read from the state:
   netns-hook.networks the container's networks, in order: NAME[,NAME...]

@@ -16,6 +16,7 @@
 #include "lib/base/version.hpp"
 #include "lib/input/oci_request.hpp"
 #include "lib/input/oci_state.hpp"
+#include "lib/pipeline/firewall_choice.hpp"
 #include "lib/pipeline/setup.hpp"
 #include "lib/pipeline/teardown.hpp"
 
@@ -30,7 +31,8 @@ int run(const std::vector<std::string>& args) {
       std::cout << nh::cli::usage();
       return 0;
     case Action::kVersion:
-      std::cout << nh::base::version_text();
+      std::cout << nh::base::version_text()
+                << nh::pipeline::describe_firewall(nh::input::build_settings(cmd.config_path, cmd.flags)) << "\n";
       return 0;
     default:
       break;

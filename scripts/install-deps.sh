@@ -6,10 +6,11 @@ set -euo pipefail
 packages=(
   # build
   g++ make cmake pkg-config
-  nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libip6tc-dev catch2
+  nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libiptc-dev libip6tc-dev
+  libnftnl-dev libmnl-dev catch2
   # tests and demo: a real runtime, a static busybox for container root
   # filesystems, and the tools the tests use to look at what the hook did
-  runc busybox-static iproute2 iptables util-linux procps coreutils jq
+  runc busybox-static iproute2 iptables nftables util-linux procps coreutils jq
   # the other runtimes the end-to-end tests run (podman brings conmon)
   crun podman
   # the benchmark compares with the CNI bridge plugin

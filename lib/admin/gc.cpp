@@ -10,6 +10,7 @@
 #include "lib/net/names.hpp"
 #include "lib/net/store.hpp"
 #include "lib/netlink/link.hpp"
+#include "lib/pipeline/firewall_choice.hpp"
 #include "lib/pipeline/reclaim.hpp"
 
 namespace nh::admin {
@@ -56,7 +57,8 @@ void remove_orphan_veths(const input::Settings& settings, ipam::Pool& pool, bool
 // a setup indexes its id before it adds rules, so a rule of a setup in flight
 // always finds its id.
 void remove_orphan_port_rules(const input::Settings& settings, ipam::Pool& pool, bool dry_run, std::ostream& out) {
-  std::set<std::string> backends{settings.firewall};
+  std::set<std::string> backends;
+  if (auto b = pipeline::firewall_in_use(settings, pool); !b.empty()) backends.insert(b);
   for (const auto& s : pool.list())
     if (!s.firewall.empty()) backends.insert(s.firewall);
   for (const auto& backend : backends) {
@@ -64,8 +66,7 @@ void remove_orphan_port_rules(const input::Settings& settings, ipam::Pool& pool,
     auto stale = [&](const std::string& tagged) {
       if (!ids) {
         ids.emplace();
-        // Tags hold the first 240 characters of an id.
-        for (const auto& id : pool.ids()) ids->insert(id.substr(0, 240));
+        for (const auto& id : pool.ids()) ids->insert(firewall::tagged_id(id));
       }
       return !ids->count(tagged);
     };

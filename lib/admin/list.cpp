@@ -37,7 +37,7 @@ std::string addresses_text(const ipam::Attachment& a) {
 void list_attachments(const input::Settings& settings, bool json, std::ostream& out) {
   auto sandboxes = ipam::Pool::open(settings.state_dir).list();
   auto arr = nlohmann::json::array();
-  TextTable table({"CONTAINER", "PID", "NETWORK", "IFACE", "ADDRESSES", "HOST VETH", "BRIDGE", "NETNS", "PORTS"});
+  TextTable table({"CONTAINER", "PID", "NETWORK", "IFACE", "ADDRESSES", "HOST VETH", "BRIDGE", "NETNS", "PORTS", "FIREWALL"});
   for (const auto& s : sandboxes) {
     const bool alive = ipam::namespace_alive(s);
     for (const auto& m : s.members) {
@@ -56,12 +56,13 @@ void list_attachments(const input::Settings& settings, bool json, std::ostream& 
                          {"netns_alive", alive},
                          {"shared_with", s.members.front().id == m.id ? "" : s.members.front().id},
                          {"ports", carrier ? ports_text(m, false) : ""},
-                         {"netns_link", m.netns_link}});
+                         {"netns_link", m.netns_link},
+                         {"firewall", s.firewall}});
           continue;
         }
         // Ids are cut to 12 characters, as docker ps shows them (podman's are 64).
         table.add({m.id.substr(0, 12), std::to_string(m.pid), a.network.name, a.iface, addresses_text(a), a.host_veth,
-                   a.network.bridge, alive ? "alive" : "gone", carrier ? ports_text(m, true) : ""});
+                   a.network.bridge, alive ? "alive" : "gone", carrier ? ports_text(m, true) : "", s.firewall});
       }
     }
   }

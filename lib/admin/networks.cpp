@@ -20,6 +20,7 @@
 #include "lib/net/store.hpp"
 #include "lib/netlink/address.hpp"
 #include "lib/netlink/link.hpp"
+#include "lib/pipeline/firewall_choice.hpp"
 
 namespace nh::admin {
 
@@ -202,7 +203,10 @@ void network_rm(const input::Settings& settings, const std::string& name, std::o
   pool.remove_network(name, [&] { net::NetworkStore(settings.networks_dir).remove(name); });
   firewall::Change change;
   change.remove_networks.push_back(n);
-  firewall::make_firewall(settings.firewall)->apply(change);
+  // The rules are where the state directory's backend put them (none yet
+  // when auto never chose: no container ever ran).
+  const std::string backend = pipeline::firewall_in_use(settings, pool);
+  if (!backend.empty()) firewall::make_firewall(backend)->apply(change);
   auto host = netlink::Netlink::connect();
   netlink::delete_link(host, n.bridge);
   out << name << "\n";

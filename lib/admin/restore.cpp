@@ -4,6 +4,7 @@
 #include <ostream>
 #include <set>
 
+#include "lib/firewall/detect.hpp"
 #include "lib/firewall/firewall.hpp"
 #include "lib/ipam/pool.hpp"
 #include "lib/pipeline/intents.hpp"
@@ -18,7 +19,7 @@ void restore(const input::Settings& settings, std::ostream& out) {
   std::set<std::string> networks;
   for (const auto& s : pool.list()) {
     if (s.members.empty()) continue;  // being torn down
-    const std::string backend = s.firewall.empty() ? settings.firewall : s.firewall;
+    const std::string& backend = s.firewall;
     auto& change = by_backend[backend];
     for (const auto& n : pipeline::networks_of(s)) {
       networks.insert(n.name);
@@ -31,8 +32,14 @@ void restore(const input::Settings& settings, std::ostream& out) {
     }
   }
   std::size_t added = 0;
-  for (const auto& [backend, change] : by_backend)
-    if (!change.empty()) added += firewall::make_firewall(backend)->apply(change);
+  for (const auto& [backend, change] : by_backend) {
+    if (change.empty()) continue;
+    added += firewall::make_firewall(backend)->apply(change);
+    // A reload is when another framework's drop policy appears.
+    std::vector<std::string> bridges;
+    for (const auto& n : change.ensure_networks) bridges.push_back(n.bridge);
+    if (backend != "none") firewall::warn_foreign_forward_drops(backend, bridges);
+  }
   out << "restore: " << containers << " containers on " << networks.size() << " networks; added " << added
       << " that were missing\n";
 }

@@ -80,6 +80,7 @@ bool log_debug_enabled() { return g_level >= LogLevel::kDebug; }
 void log_debug(const std::string& msg) { emit(LogLevel::kDebug, LOG_DEBUG, msg, g_stderr); }
 void log_info(const std::string& msg) { emit(LogLevel::kInfo, LOG_INFO, msg, g_stderr); }
 void log_error(const std::string& msg) { emit(LogLevel::kError, LOG_ERR, msg, false); }
+void log_warning(const std::string& msg) { emit(LogLevel::kError, LOG_WARNING, "warning: " + msg, true); }
 
 namespace {
 long long now_ns() {

@@ -20,6 +20,9 @@ void log_debug(const std::string& msg);
 void log_info(const std::string& msg);
 // syslog and the log file only: main prints the same line on stderr.
 void log_error(const std::string& msg);
+// A problem the run cannot fix but the user must know of: logged at every
+// level, and on stderr (which runtimes show or log).
+void log_warning(const std::string& msg);
 
 // At debug level, logs how long each step took, as one line when it goes
 // out of scope ("steps: namespace 180 us, lease 95 us, ..."): logging as it

@@ -13,6 +13,8 @@ std::string version_text() {
          " (built against " LIBNL_VERSION ")\n";
   // libiptc has no version call; this is the iptables release it was built against.
   out += "libiptc (iptables) " NETNS_HOOK_LIBIPTC_VERSION "\n";
+  // Nor do libnftnl and libmnl: the releases built against.
+  out += "libnftnl " NETNS_HOOK_LIBNFTNL_VERSION ", libmnl " NETNS_HOOK_LIBMNL_VERSION "\n";
   out += "nlohmann/json " + std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
          std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." + std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "\n";
   return out;

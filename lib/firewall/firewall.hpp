@@ -44,13 +44,21 @@ class Firewall {
   virtual std::size_t apply(const Change& change) = 0;
   // What apply(change) would add, one line each, changing nothing (CHECK, doctor).
   virtual std::vector<std::string> missing(const Change& change) = 0;
-  // Removes the port rules of containers that `stale(id)` says have no
-  // record, all at once; returns their ids. With dry_run it only lists them.
+  // Removes the port rules of containers that `stale(tagged id)` says have no
+  // record, all at once; returns their tagged ids (see tagged_id). With
+  // dry_run it only lists them.
   virtual std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string& id)>& stale,
                                                       bool dry_run) = 0;
 };
 
-// "iptables" (libiptc, the legacy xtables interface) or "none".
+// "iptables" (libiptc, the legacy xtables interface), "nftables" (libnftnl)
+// or "none".
 std::unique_ptr<Firewall> make_firewall(const std::string& backend);
+
+// How much of a container id the backends keep in the tags of its port rules
+// and elements (an nftables comment holds 128 characters): gc compares ids
+// cut the same way.
+constexpr std::size_t kTaggedIdLength = 100;
+inline std::string tagged_id(const std::string& id) { return id.substr(0, kTaggedIdLength); }
 
 }  // namespace nh::firewall

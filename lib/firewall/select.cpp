@@ -3,6 +3,7 @@
 #include "lib/base/error.hpp"
 #include "lib/firewall/firewall.hpp"
 #include "lib/firewall/iptables/backend.hpp"
+#include "lib/firewall/nftables/backend.hpp"
 
 namespace nh::firewall {
 
@@ -23,7 +24,8 @@ class NoFirewall final : public Firewall {
 std::unique_ptr<Firewall> make_firewall(const std::string& backend) {
   if (backend == "none") return std::make_unique<NoFirewall>();
   if (backend == "iptables") return iptables::make_backend();
-  throw base::Error::input("firewall backend \"" + backend + "\"", "unknown (expected iptables or none)");
+  if (backend == "nftables") return nftables::make_backend();
+  throw base::Error::input("firewall backend \"" + backend + "\"", "unknown (expected iptables, nftables or none)");
 }
 
 }  // namespace nh::firewall

@@ -94,7 +94,8 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
   } else if (key == "static-ip") {
     s.static_ips = parse_ip_list(value, "--static-ip", 16);
   } else if (key == "firewall") {
-    if (value != "iptables" && value != "none") bad(key, value, "expected \"iptables\" or \"none\"");
+    if (value != "auto" && value != "iptables" && value != "nftables" && value != "none")
+      bad(key, value, "expected auto, iptables, nftables or none");
     s.firewall = value;
   } else if (key == "netns-link") {
     s.netns_link = parse_bool(key, value);

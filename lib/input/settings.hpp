@@ -20,7 +20,7 @@ struct Settings {
   std::string networks_dir = "/etc/netns-hook/networks";
   std::vector<std::string> networks;          // --network: the container's networks unless annotated
   std::vector<addr::IpAddress> static_ips;    // --static-ip: unless annotated
-  std::string firewall = "iptables";          // backend: "iptables" or "none"
+  std::string firewall = "auto";  // backend: "auto", "iptables", "nftables" or "none" (firewall_choice.hpp)
   // `ip netns` names: <netns_dir>/<netns_prefix><id>, unless netns_link is off.
   bool netns_link = true;
   std::string netns_dir = "/run/netns";

@@ -108,6 +108,26 @@ std::optional<Sandbox> Pool::load(const std::string& key) {
 
 void Pool::store(const Sandbox& s) { base::write_file_atomic(sandboxes_, s.key, to_json(s)); }
 
+std::optional<std::string> Pool::recorded_firewall_backend() {
+  auto text = base::read_file_at(dir_, "firewall");
+  if (!text) return std::nullopt;
+  std::string name = base::trim_line(*text);
+  if (name != "iptables" && name != "nftables" && name != "none")
+    throw Error::input(path_ + "/firewall", "holds \"" + name + "\", expected iptables, nftables or none");
+  return name;
+}
+
+std::string Pool::firewall_backend(const std::function<std::string()>& choose, bool* chosen_now) {
+  if (chosen_now) *chosen_now = false;
+  if (auto name = recorded_firewall_backend()) return *name;  // the common case: no lock
+  auto held = lock();
+  if (auto name = recorded_firewall_backend()) return *name;
+  std::string name = choose();
+  base::write_file_atomic(dir_, "firewall", name + "\n");
+  if (chosen_now) *chosen_now = true;
+  return name;
+}
+
 UniqueFd Pool::pool_dir(const std::string& network, bool create) {
   return base::open_subdir(pools_, network, 0700, create);
 }

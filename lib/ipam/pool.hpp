@@ -10,6 +10,7 @@
 //   pools/<network>/<address>   the key of the sandbox holding that address    (a lease)
 //   next/<network>.<4|6>        the last address handed out there (next-fit)
 //   ports/<proto>-<port>        who publishes that host port, on which host address
+//   firewall                    the backend the first setup chose (`--firewall auto` keeps it)
 // Each network has a pool of its own, so equal addresses on two networks
 // never share a file. One file per lease keeps a setup's cost flat in the
 // number of containers: nothing reads or rewrites the whole state.
@@ -131,6 +132,12 @@ class Pool {
   // once this returns: claims check the definition still exists) and
   // removes the network's pool.
   void remove_network(const std::string& network, const std::function<void()>& remove_definition);
+  // The firewall backend recorded for this state directory; on the first
+  // call ever, `choose()` picks it (under the lock, so two first setups
+  // agree) and `*chosen_now` says so.
+  std::string firewall_backend(const std::function<std::string()>& choose, bool* chosen_now = nullptr);
+  // The recorded backend, if a setup recorded one; reads without the lock.
+  std::optional<std::string> recorded_firewall_backend();
   const std::string& path() const { return path_; }
 
  private:

@@ -18,6 +18,7 @@
 #include "lib/netlink/conntrack.hpp"
 #include "lib/netlink/link.hpp"
 #include "lib/pipeline/attach.hpp"
+#include "lib/pipeline/firewall_choice.hpp"
 #include "lib/pipeline/host_ports.hpp"
 #include "lib/pipeline/intents.hpp"
 #include "lib/pipeline/ipv6_host.hpp"
@@ -32,7 +33,7 @@ using base::log_info;
 
 namespace {
 
-ipam::ClaimRequest claim_request(const input::Settings& settings, const input::Request& req, const netlink::Netns& ns) {
+ipam::ClaimRequest claim_request(const input::Request& req, const netlink::Netns& ns, const std::string& firewall) {
   ipam::ClaimRequest c;
   c.id = req.id;
   c.pid = req.pid;
@@ -43,7 +44,7 @@ ipam::ClaimRequest claim_request(const input::Settings& settings, const input::R
   c.ports = req.ports;
   c.ports_network = req.ports_network;
   c.netns_link = req.netns_link;
-  c.firewall = settings.firewall;
+  c.firewall = firewall;
   for (const auto& a : req.attachments)
     c.attachments.push_back({a.network, a.definition, a.iface, net::host_veth_name(req.id, a.network.name, a.iface),
                              a.requested, a.requested_source, a.default_route});
@@ -142,7 +143,10 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     const std::vector<addr::IpAddress> local = local_addresses(host, req.ports);
     check_host_addresses(req.ports, local);
     auto bridge_checks = check_bridges(host, req);  // read-only
-    ipam::Claim claim = claim_collecting_when_full(settings, pool, claim_request(settings, req, ns));
+    std::vector<std::string> bridges;
+    for (const auto& a : req.attachments) bridges.push_back(a.network.bridge);
+    const std::string backend = firewall_for_setup(settings, pool, bridges);
+    ipam::Claim claim = claim_collecting_when_full(settings, pool, claim_request(req, ns, backend));
     timer.step("lease");
     if (claim.kind == ipam::ClaimKind::kExisting) {
       log_info("container " + req.id + " is set up already: nothing to do");
@@ -161,7 +165,7 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     if (req.ports.empty()) mine.ports.clear();
     UndoStack undo;
     undo.push("release the leases of " + req.id, [&] { pool.undo_claim(claim, req.id); });
-    fw = firewall::make_firewall(sb.firewall.empty() ? settings.firewall : sb.firewall);
+    fw = firewall::make_firewall(sb.firewall.empty() ? backend : sb.firewall);
 
     if (claim.kind == ipam::ClaimKind::kAllocated) {
       build_host_links(host, ns, claim.added, bridge_checks, undo);
@@ -221,7 +225,7 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
       log_info("container " + req.id + " joined the namespace of " + sb.members.front().id);
       return {SetupOutcome::kJoined, sb};
     }
-    log_info("container " + req.id + ": " + summary(claim.added));
+    log_info("container " + req.id + ": " + summary(claim.added) + " (firewall " + fw->name() + ")");
     return {SetupOutcome::kConfigured, sb};
   });
 }

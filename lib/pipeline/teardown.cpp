@@ -34,7 +34,7 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
       if (iface.empty() && !m.netns_link.empty()) container::unbind_netns(m.netns_link);
       const ipam::Attachment* carrier = sb->ports_attachment(m);
       if (!m.ports.empty() && (iface.empty() || (carrier && carrier->iface == iface))) {
-        auto fw = firewall::make_firewall(sb->firewall.empty() ? settings.firewall : sb->firewall);
+        auto fw = firewall::make_firewall(sb->firewall);
         firewall::Change change;
         change.remove_ports.push_back(ports_of(*sb, m));
         fw->apply(change);

@@ -56,7 +56,7 @@ TEST_CASE("defaults", "[config]") {
   CHECK(s.state_dir == "/run/netns-hook");
   CHECK(s.networks_dir == "/etc/netns-hook/networks");
   CHECK(s.networks.empty());
-  CHECK(s.firewall == "iptables");
+  CHECK(s.firewall == "auto");
   CHECK(s.static_ips.empty());
   CHECK_FALSE(s.debug);
 }
@@ -219,7 +219,9 @@ TEST_CASE("invalid --mtu values", "[config]") {
 TEST_CASE("other invalid settings", "[config]") {
   expect_invalid_flag("state-dir", "run/netns-hook", "must be an absolute path");
   expect_invalid_flag("state-dir", "", "must be an absolute path");
-  expect_invalid_flag("firewall", "nftables", "expected \"iptables\" or \"none\"");
+  expect_invalid_flag("firewall", "nft", "expected auto, iptables, nftables or none");
+  for (const char* b : {"auto", "iptables", "nftables", "none"})
+    CHECK(nh::input::build_settings(kNoConfig, {{"firewall", b}}).firewall == b);
   expect_invalid_flag("debug", "yes", "expected true or false");
   expect_invalid_flag("static-ip", "172.19.0", "not an IP address");
   expect_invalid(kNoConfig, {{"colour", "blue"}}, {"unknown setting \"colour\""});

@@ -185,7 +185,7 @@ TEST_CASE("port_rules cuts a long id to fit xt_comment", "[firewall][ports]") {
   const std::string id(255, 'a');
   const auto rules = ipt::port_rules(ports(id, "10.1.2.9", "80:80"));
   REQUIRE(rules.size() == 1);
-  CHECK(rules[0].comment == "netns-hook:" + std::string(240, 'a'));
+  CHECK(rules[0].comment == "netns-hook:" + std::string(nh::firewall::kTaggedIdLength, 'a'));
   CHECK(rules[0].comment.size() < 256);
   // Different containers' rules differ only by their comment.
   auto a = ipt::port_rules(ports("a", "10.1.2.9", "80:80"));

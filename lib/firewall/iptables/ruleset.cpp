@@ -135,10 +135,7 @@ std::vector<Rule> network_rules(const net::Network& n) {
   return out;
 }
 
-std::string port_tag(const std::string& container_id) {
-  // xt_comment holds 255 characters; ids are at most 255 (validated).
-  return "netns-hook:" + container_id.substr(0, 240);
-}
+std::string port_tag(const std::string& container_id) { return "netns-hook:" + tagged_id(container_id); }
 
 std::vector<Rule> port_rules(const ContainerPorts& c) {
   const std::string tag = port_tag(c.id);

@@ -1,0 +1,146 @@
+#include "lib/firewall/detect.hpp"
+
+#include <libiptc/libiptc.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "lib/base/error.hpp"
+#include "lib/base/log.hpp"
+#include "lib/firewall/nftables/netlink.hpp"
+#include "lib/firewall/nftables/ruleset.hpp"
+
+namespace nh::firewall {
+
+namespace {
+
+struct NftChain {
+  std::string family, table, name;
+  bool forward_drop = false;
+};
+
+const char* family_name(std::uint32_t f) {
+  switch (f) {
+    case NFPROTO_INET: return "inet";
+    case NFPROTO_IPV4: return "ip";
+    case NFPROTO_IPV6: return "ip6";
+    case NFPROTO_BRIDGE: return "bridge";
+    case NFPROTO_ARP: return "arp";
+    case NFPROTO_NETDEV: return "netdev";
+  }
+  return "?";
+}
+
+// Every nftables table's name ("family name"); nullopt when nf_tables cannot be used.
+std::optional<std::vector<std::string>> nft_tables() {
+  try {
+    auto sock = nftables::NftSocket::open();
+    std::vector<std::string> out;
+    sock.query([](char* buf, std::uint32_t seq) { return nftables::message(buf, NFT_MSG_GETTABLE, AF_UNSPEC, NLM_F_DUMP, seq); },
+               [&](const nlmsghdr* n) {
+                 std::unique_ptr<nftnl_table, decltype(&nftnl_table_free)> t(nftnl_table_alloc(), nftnl_table_free);
+                 if (t && nftnl_table_nlmsg_parse(n, t.get()) == 0)
+                   out.push_back(std::string(family_name(nftnl_table_get_u32(t.get(), NFTNL_TABLE_FAMILY))) + " " +
+                                 nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME));
+               },
+               "list the nftables tables");
+    return out;
+  } catch (const base::Error&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<NftChain> nft_chains() {
+  std::vector<NftChain> out;
+  try {
+    auto sock = nftables::NftSocket::open();
+    sock.query([](char* buf, std::uint32_t seq) { return nftables::message(buf, NFT_MSG_GETCHAIN, AF_UNSPEC, NLM_F_DUMP, seq); },
+               [&](const nlmsghdr* n) {
+                 std::unique_ptr<nftnl_chain, decltype(&nftnl_chain_free)> c(nftnl_chain_alloc(), nftnl_chain_free);
+                 if (!c || nftnl_chain_nlmsg_parse(n, c.get()) != 0) return;
+                 NftChain ch{family_name(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY)),
+                             nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE), nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME)};
+                 ch.forward_drop = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM) &&
+                                   nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD &&
+                                   nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) &&
+                                   nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_DROP;
+                 out.push_back(std::move(ch));
+               },
+               "list the nftables chains");
+  } catch (const base::Error&) {
+  }
+  return out;
+}
+
+// Whether the legacy tables are loaded already (reading them otherwise would
+// load the module just to look).
+bool legacy_loaded() {
+  std::ifstream names("/proc/net/ip_tables_names");
+  std::string line;
+  while (std::getline(names, line))
+    if (line == "filter") return true;
+  return false;
+}
+
+// Whether the legacy x_tables interface answers (this may load its module).
+bool legacy_available() {
+  xtc_handle* h = iptc_init("filter");
+  if (!h) return false;
+  iptc_free(h);
+  return true;
+}
+
+}  // namespace
+
+Detection detect_backend() {
+  auto tables = nft_tables();
+  if (tables && !tables->empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < tables->size() && i < 3; ++i) names += (i ? ", " : "") + (*tables)[i];
+    if (tables->size() > 3) names += ", ...";
+    return {"nftables", "the host's rules live in nftables (tables " + names + ")"};
+  }
+  if (legacy_available()) return {"iptables", "no nftables table exists and the legacy x_tables interface answers"};
+  if (tables) return {"nftables", "the legacy x_tables interface is unavailable"};
+  throw base::Error("choose a firewall backend", "neither nf_tables nor the legacy x_tables interface answers");
+}
+
+std::vector<std::string> foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges) {
+  std::string list;
+  for (const auto& b : bridges) list += (list.empty() ? "" : ", ") + b;
+  std::vector<std::string> out;
+  if (backend == "iptables") {
+    for (const auto& c : nft_chains())
+      if (c.forward_drop && c.table != nftables::kTable)
+        out.push_back("the nftables chain " + c.family + " " + c.table + " " + c.name +
+                      " drops forwarded packets by policy, and netns-hook's iptables rules cannot override it: "
+                      "accept the bridges there (" + list + "; with firewalld: firewall-cmd --zone=trusted "
+                      "--add-interface=BRIDGE), or use --firewall nftables");
+  } else if (backend == "nftables" && legacy_loaded()) {
+    xtc_handle* h = iptc_init("filter");
+    if (h) {
+      xt_counters counters{};
+      const char* policy = iptc_get_policy("FORWARD", &counters, h);
+      if (policy && std::strcmp(policy, "DROP") == 0)
+        out.push_back("the legacy iptables FORWARD policy is DROP, and netns-hook's nftables rules cannot override it: "
+                      "accept the bridges there (iptables-legacy -I FORWARD -i BRIDGE -j ACCEPT and -o BRIDGE, for " +
+                      list + "), or use --firewall iptables");
+      iptc_free(h);
+    }
+  }
+  return out;
+}
+
+void warn_foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges) {
+  for (const auto& line : foreign_forward_drops(backend, bridges)) base::log_warning(line);
+}
+
+}  // namespace nh::firewall

@@ -1,0 +1,30 @@
+#pragma once
+// What the host's netfilter looks like: which framework holds its rules, and
+// whether another framework drops forwarded packets by policy. Read-only.
+#include <string>
+#include <vector>
+
+namespace nh::firewall {
+
+struct Detection {
+  std::string backend;  // "iptables" or "nftables"
+  std::string reason;   // why, for the log and doctor
+};
+
+// The backend `auto` picks: nftables when the legacy x_tables interface is
+// unavailable or the host's rules already live in nftables (any table:
+// iptables-nft's, firewalld's, Docker's, netns-hook's own); iptables
+// otherwise. Throws when neither interface can be used.
+Detection detect_backend();
+
+// The other framework's forward chains that drop by policy, as "what: hint"
+// lines: with the iptables backend, nftables base chains on the forward hook
+// with policy drop (firewalld, Docker, an admin's); with the nftables
+// backend, a legacy FORWARD policy of DROP. No rule of netns-hook's can
+// override those: the bridges must be let through there.
+std::vector<std::string> foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);
+
+// Logs one warning line per foreign_forward_drops() finding.
+void warn_foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);
+
+}  // namespace nh::firewall

@@ -1,0 +1,188 @@
+#include "lib/firewall/nftables/backend.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "lib/base/error.hpp"
+#include "lib/base/log.hpp"
+#include "lib/firewall/nftables/build.hpp"
+#include "lib/firewall/nftables/netlink.hpp"
+#include "lib/firewall/nftables/ruleset.hpp"
+
+namespace nh::firewall::nftables {
+
+using base::Error;
+
+namespace {
+
+// A batch computed against a ruleset that changed before it was applied is
+// refused whole (the generation check): read again and retry, boundedly.
+constexpr int kAttempts = 8;
+
+struct Plan {
+  bool make_table = false;
+  std::vector<const Chain*> chains;
+  std::vector<const PortMap*> maps;
+  std::vector<Rule> add_rules;
+  std::vector<std::pair<std::string, std::uint64_t>> delete_rules;  // (chain, handle)
+  std::vector<Element> add_elements, delete_elements;
+  std::vector<std::string> lines;  // what it adds, as text (missing())
+  bool adds_network_rules = false;
+
+  bool empty() const {
+    return !make_table && chains.empty() && maps.empty() && add_rules.empty() && delete_rules.empty() &&
+           add_elements.empty() && delete_elements.empty();
+  }
+  std::size_t changes() const {
+    return add_rules.size() + delete_rules.size() + add_elements.size() + delete_elements.size();
+  }
+};
+
+// What `change` needs done, given the table as it is.
+Plan plan(NftSocket& sock, const Change& change) {
+  Plan p;
+  TableState st = read_table(sock);
+  const bool adds = !change.ensure_networks.empty() || !change.add_ports.empty();
+  if (adds) {
+    if (!st.exists) {
+      p.make_table = true;
+      p.lines.push_back("add table inet " + std::string(kTable));
+    }
+    for (const auto& c : chains())
+      if (!st.chains.count(c.name)) {
+        p.chains.push_back(&c);
+        p.lines.push_back("add chain inet " + std::string(kTable) + " " + c.name);
+      }
+    for (const auto& m : port_maps())
+      if (!st.maps.count(m.name)) {
+        p.maps.push_back(&m);
+        p.lines.push_back("add map inet " + std::string(kTable) + " " + m.name);
+      }
+  }
+  std::vector<Rule> wanted = adds ? global_rules() : std::vector<Rule>{};
+  for (const auto& n : change.ensure_networks) {
+    auto rows = network_rules(n);
+    wanted.insert(wanted.end(), rows.begin(), rows.end());
+  }
+  std::set<std::string> seen;
+  for (auto& r : wanted) {
+    if (st.rules.count(r.comment) || !seen.insert(r.comment).second) continue;
+    p.lines.push_back("add rule inet " + std::string(kTable) + " " + r.chain + " " + to_nft(r));
+    p.adds_network_rules = p.adds_network_rules || r.comment.rfind("netns-hook:", 0) == 0;
+    p.add_rules.push_back(std::move(r));
+  }
+  for (const auto& n : change.remove_networks)
+    for (const auto& r : network_rules(n))
+      if (auto it = st.rules.find(r.comment); it != st.rules.end())
+        p.delete_rules.emplace_back(it->second.chain, it->second.handle);
+
+  // Elements: looked up one by one, so a setup's cost does not grow with
+  // the ports other containers publish.
+  for (const auto& ports : change.add_ports)
+    for (auto& e : port_elements(ports)) {
+      if (st.exists && st.maps.count(e.map))
+        if (auto found = find_element(sock, e.map, e.key)) {
+          if (found->comment == e.comment && found->data == e.data) continue;
+          // Another element for this key: the port index gave the port to
+          // this container, so it is a stale one (a teardown killed half
+          // way, a lost state directory). Traffic must not go there.
+          p.delete_elements.push_back(std::move(*found));
+        }
+      p.lines.push_back("add element inet " + std::string(kTable) + " " + e.map + " { " + e.text + " }");
+      p.add_elements.push_back(std::move(e));
+    }
+  if (st.exists)
+    for (const auto& ports : change.remove_ports)
+      for (auto& e : port_elements(ports)) {
+        if (!st.maps.count(e.map)) continue;
+        // Only its own element: one with another container's comment is not ours to take.
+        auto found = find_element(sock, e.map, e.key);
+        if (found && found->comment == e.comment) p.delete_elements.push_back(std::move(e));
+      }
+  return p;
+}
+
+void fill(NftSocket::Batch& b, const Plan& p) {
+  if (p.make_table) add_table(b);
+  for (const Chain* c : p.chains) add_chain(b, *c);
+  for (const PortMap* m : p.maps) add_map(b, *m);
+  for (const auto& [chain, handle] : p.delete_rules) delete_rule(b, chain, handle);
+  for (const auto& r : p.add_rules) add_rule(b, r);
+  std::map<std::string, std::vector<const Element*>> adds, deletes;
+  for (const auto& e : p.add_elements) adds[e.map].push_back(&e);
+  for (const auto& e : p.delete_elements) deletes[e.map].push_back(&e);
+  for (const auto& [map, list] : deletes) delete_elements(b, map, list);
+  for (const auto& [map, list] : adds) add_elements(b, map, list);
+}
+
+class Backend final : public Firewall {
+ public:
+  std::string name() const override { return "nftables"; }
+
+  std::size_t apply(const Change& change) override {
+    if (change.empty()) return 0;
+    auto sock = NftSocket::open();
+    for (int attempt = 1;; ++attempt) {
+      const std::uint32_t generation = sock.generation();
+      Plan p = plan(sock, change);
+      if (p.empty()) return 0;  // everything in place: no batch at all
+      NftSocket::Batch batch(generation);
+      fill(batch, p);
+      const int err = sock.send(batch);
+      if (err == 0) return p.changes();
+      if ((err == ERESTART || err == EBUSY || err == EAGAIN) && attempt < kAttempts) {
+        base::log_debug("nftables ruleset changed under us; retrying");
+        continue;
+      }
+      throw Error("apply the nftables batch to inet " + std::string(kTable),
+                  err == ERESTART ? "the ruleset kept changing under it (" + std::to_string(kAttempts) + " attempts)"
+                                  : std::string(std::strerror(err)),
+                  Error::Kind::kNftables, err);
+    }
+  }
+
+  std::vector<std::string> missing(const Change& change) override {
+    if (change.empty()) return {};
+    auto sock = NftSocket::open();
+    return plan(sock, change).lines;
+  }
+
+  std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>& stale,
+                                              bool dry_run) override {
+    auto sock = NftSocket::open();
+    const std::string prefix = element_tag("");
+    for (int attempt = 1;; ++attempt) {
+      const std::uint32_t generation = sock.generation();
+      TableState st = read_table(sock);
+      std::set<std::string> ids;
+      Plan p;
+      if (st.exists)
+        for (const auto& m : port_maps()) {
+          if (!st.maps.count(m.name)) continue;
+          for (auto& e : dump_elements(sock, m.name)) {
+            if (e.comment.rfind(prefix, 0) != 0) continue;
+            std::string id = e.comment.substr(prefix.size());
+            if (!stale(id)) continue;
+            ids.insert(id);
+            p.delete_elements.push_back(std::move(e));
+          }
+        }
+      if (dry_run || p.empty()) return {ids.begin(), ids.end()};
+      NftSocket::Batch batch(generation);
+      fill(batch, p);
+      const int err = sock.send(batch);
+      if (err == 0) return {ids.begin(), ids.end()};
+      if ((err == ERESTART || err == EBUSY) && attempt < kAttempts) continue;
+      throw Error("remove stale elements of inet " + std::string(kTable), std::strerror(err), Error::Kind::kNftables,
+                  err);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Firewall> make_backend() { return std::make_unique<Backend>(); }
+
+}  // namespace nh::firewall::nftables

@@ -1,0 +1,48 @@
+#include "lib/pipeline/firewall_choice.hpp"
+
+#include <fstream>
+
+#include "lib/base/error.hpp"
+#include "lib/base/log.hpp"
+#include "lib/firewall/detect.hpp"
+
+namespace nh::pipeline {
+
+std::string firewall_for_setup(const input::Settings& settings, ipam::Pool& pool,
+                               const std::vector<std::string>& bridges) {
+  bool chosen_now = false;
+  const std::string backend = pool.firewall_backend(
+      [&] {
+        if (settings.firewall != "auto") return settings.firewall;
+        auto d = firewall::detect_backend();
+        base::log_info("firewall auto: chose " + d.backend + ": " + d.reason);
+        return d.backend;
+      },
+      &chosen_now);
+  const std::string used = settings.firewall == "auto" ? backend : settings.firewall;
+  // Once per state directory (and on every restore): whatever another
+  // framework drops, no rule of ours lets through.
+  if (chosen_now && used != "none") firewall::warn_foreign_forward_drops(used, bridges);
+  return used;
+}
+
+std::string firewall_in_use(const input::Settings& settings, ipam::Pool& pool) {
+  if (settings.firewall != "auto") return settings.firewall;
+  return pool.recorded_firewall_backend().value_or("");
+}
+
+std::string describe_firewall(const input::Settings& settings) {
+  if (settings.firewall != "auto") return "firewall " + settings.firewall + " (set by --firewall or the config file)";
+  const std::string record = settings.state_dir + "/firewall";
+  std::ifstream in(record);
+  std::string name;
+  if (in >> name) return "firewall " + name + " (auto, chosen by the first setup: " + record + ")";
+  try {
+    auto d = firewall::detect_backend();
+    return "firewall auto, not chosen yet: the first setup would pick " + d.backend + " (" + d.reason + ")";
+  } catch (const base::Error& e) {
+    return std::string("firewall auto, not chosen yet: ") + e.what();
+  }
+}
+
+}  // namespace nh::pipeline
