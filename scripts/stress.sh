@@ -5,12 +5,13 @@
 # their own (no runtime), and the hook is run as a runtime runs it: a state
 # JSON on stdin.
 #
-#   scripts/stress.sh [-n N] [-k K] [-p P] [-t MS] [-s SEED] [--hook PATH]
+#   scripts/stress.sh [-n N] [-k K] [-p P] [-t MS] [-s SEED] [--firewall B] [--hook PATH]
 #     -n N      containers (default 100; at most 1000, a bridge's ports)
 #     -k K      hook runs killed with SIGKILL at a random moment (default 10)
 #     -p P      hook runs at once (default 16)
 #     -t MS     a killed run dies 1..MS ms after it starts (default 30)
 #     -s SEED   seed of the random choices, to repeat a run (default: random)
+#     --firewall B  the backend: iptables or nftables (default iptables)
 #     --hook P  the netns-hook binary (default: build it into $NH_BUILD_DIR,
 #               or build/)
 #
@@ -27,7 +28,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-N=100 K=10 P=16 MAXMS=30 SEED=$((RANDOM * 32768 + RANDOM)) HOOK=""
+N=100 K=10 P=16 MAXMS=30 SEED=$((RANDOM * 32768 + RANDOM)) HOOK="" FW=iptables
 usage() { sed -n '/^#   scripts/,/^#               or build/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,10 +38,12 @@ while [ $# -gt 0 ]; do
     -t) MAXMS=$2; shift 2 ;;
     -s) SEED=$2; shift 2 ;;
     --hook) HOOK=$(realpath "$2"); shift 2 ;;
+    --firewall) FW=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 for v in "$N" "$K" "$P" "$MAXMS" "$SEED"; do [[ $v =~ ^[0-9]+$ ]] || usage; done
+case $FW in iptables | nftables) ;; *) usage ;; esac
 if [ "$N" -lt 4 ] || [ "$N" -gt 1000 ] || [ "$P" -lt 1 ] || [ "$MAXMS" -lt 1 ]; then usage; fi
 
 if [ "${NH_IN_SANDBOX:-}" != 1 ]; then
@@ -52,7 +55,7 @@ if [ "${NH_IN_SANDBOX:-}" != 1 ]; then
     HOOK=$build/hook/netns-hook
   fi
   export NH_SANDBOX_TIMEOUT=${NH_SANDBOX_TIMEOUT:-1800}
-  exec "$top/tests/sandbox.sh" "$0" -n "$N" -k "$K" -p "$P" -t "$MAXMS" -s "$SEED" --hook "$HOOK"
+  exec "$top/tests/sandbox.sh" "$0" -n "$N" -k "$K" -p "$P" -t "$MAXMS" -s "$SEED" --firewall "$FW" --hook "$HOOK"
 fi
 [ -x "$HOOK" ] || { echo "stress: no hook binary (--hook)" >&2; exit 2; }
 
@@ -104,7 +107,7 @@ hook_run() {
   fi
   [ "$kill_ms" -gt 0 ] && limit=$(printf '0.%03d' "$kill_ms")
   # The braces take bash's own "Killed" notice.
-  { printf '%s' "$state" | timeout -s KILL "$limit" "$HOOK" >/dev/null 2>"$WORK/err/$op-$i" || rc=$?; } 2>/dev/null
+  { printf '%s' "$state" | timeout -s KILL "$limit" "$HOOK" --firewall "$FW" >/dev/null 2>"$WORK/err/$op-$i" || rc=$?; } 2>/dev/null
   echo "$rc" >"$WORK/rc/$op-$i"
 }
 
@@ -144,12 +147,10 @@ leases() {
 # lease_files: the leased addresses on file (pools/<network>/<address>).
 lease_files() { find "$STATE/pools" -type f ! -name '*.tmp.*' -printf '%f\n' 2>/dev/null | sort; }
 leased_ids() { leases | cut -f2 | tr ' ' '\n' | sed '/^$/d' | sort -u; }
-# The nat and filter rules libiptc wrote (the legacy tables: the host's
-# iptables here is the nft variant, whose iptables-save does not show them).
-fw_rules() { iptables-legacy-save -t nat; iptables-legacy-save -t filter; }
-# (Read into a file before grep -q: under pipefail, grep -q leaving early fails the pipeline.)
-# The ids named by the rules of one container (tagged netns-hook:ID, not the bridge's).
-rule_ids() { fw_rules | grep -o -- '--comment "\{0,1\}netns-hook:[^" ]*' | sed 's/.*netns-hook://' | grep -vx "$BRIDGE" | sort -u; }
+# How the rules of backend $FW are read (fw_rules, port_rules, ...).
+. "$top/tests/integration/firewall.sh"
+# The ids the port rules (elements) name.
+rule_ids() { port_rules | cut -d' ' -f1 | sort -u; }
 # The ids named by the `ip netns` names the hook bound (default prefix nh-).
 netns_names() { ls /run/netns 2>/dev/null | sed -n 's/^nh-//p' | sort -u; }
 our_veths() { ip -o link show | grep -oE '^[0-9]+: nh[0-9a-f]{12}[@:]' | sed -E 's/^[0-9]+: //; s/[@:]$//' | sort -u; }
@@ -203,10 +204,11 @@ figures() {
     figure "$when: temporary files of killed writes" "$(find "$STATE" -name '*.tmp.*' | count)"
   fi
   local missing=0
-  fw_rules >"$WORK/rules"
+  # (Read into a file before grep -q: under pipefail, grep -q leaving early fails the pipeline.)
+  port_rules >"$WORK/rules"
   for i in "${LIVE[@]}"; do
     publishes "$i" || continue
-    grep -q -- "--dport $(host_port "$i") .*netns-hook:c$i\" -j DNAT" "$WORK/rules" || missing=$((missing + 1))
+    grep -qx -- "c$i tcp $(host_port "$i")" "$WORK/rules" || missing=$((missing + 1))
   done
   bad_figure "$when: live containers missing their port rule" "$missing"
 }
@@ -230,9 +232,9 @@ for ((i = 0; i < HALF; i++)); do if [ "$(rc_of setup $i)" = 0 ]; then ok=$((ok +
 figure "parallel setups ok" "$ok"
 bad_figure "parallel setups failed" "$failed"
 figures "after the parallel setups"
-masq=$(fw_rules | grep -c -- "--comment \"netns-hook:$BRIDGE\" -j MASQUERADE" || true)
-bad_figure "after the parallel setups: repeated rule lines" "$(fw_rules | grep '^-A' | sort | uniq -d | count)"
-figure "after the parallel setups: bridge MASQUERADE rules (one set: 3)" "$masq"
+bad_figure "after the parallel setups: repeated rule lines" "$(fw_rules | uniq -d | count)"
+masq=$(masquerade_set "$BRIDGE")
+figure "after the parallel setups: bridge masquerade rules (one set: 3)" "$masq"
 [ "$masq" = 3 ] || BAD=1
 
 # 2. the second half set up while the first half is torn down; K runs killed
@@ -299,7 +301,7 @@ INFO_ONLY=1 figures "before gc"
 if "$HOOK" ls --json 2>"$WORK/err/ls" | jq -e 'type == "array"' >/dev/null; then ls_ok=yes; else ls_ok=no; BAD=1; fi
 figure "ls --json parses after the kills" "$ls_ok"
 gc_rc=0
-"$HOOK" gc >"$WORK/gc.out" 2>"$WORK/err/gc" || gc_rc=$?
+"$HOOK" --firewall "$FW" gc >"$WORK/gc.out" 2>"$WORK/err/gc" || gc_rc=$?
 bad_figure "gc exit status" "$gc_rc"
 [ "$gc_rc" = 0 ] || echo "stress: gc: $(cat "$WORK/err/gc")" >&2
 figure "gc released" "$(grep -c '^gc: released' "$WORK/gc.out" || true)"

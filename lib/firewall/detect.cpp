@@ -40,7 +40,7 @@ const char* family_name(std::uint32_t f) {
 }
 
 // Every nftables table's name ("family name"); nullopt when nf_tables cannot be used.
-std::optional<std::vector<std::string>> nft_tables() {
+std::optional<std::vector<std::string>> nft_tables(int attempts = 3) {
   try {
     auto sock = nftables::NftSocket::open();
     std::vector<std::string> out;
@@ -53,7 +53,9 @@ std::optional<std::vector<std::string>> nft_tables() {
                },
                "list the nftables tables");
     return out;
-  } catch (const base::Error&) {
+  } catch (const base::Error& e) {
+    // A dump the ruleset changed under: look again.
+    if (e.nftables_errno() == EINTR && attempts > 1) return nft_tables(attempts - 1);
     return std::nullopt;
   }
 }

@@ -43,8 +43,6 @@ std::vector<addr::Cidr> link_addresses(Netlink& nl, int index, int family, bool 
     bool link_local;
     std::vector<addr::Cidr> out;
   } ctx{index, link_local, {}};
-  if (int rc = nl.request([&](nl_sock* s) { return nl_rtgen_request(s, RTM_GETADDR, family, NLM_F_DUMP); }); rc < 0)
-    throw nl_error("list addresses", rc, &nl);
   CbPtr cb(must(nl_cb_alloc(NL_CB_DEFAULT), "alloc netlink callback"));
   auto on_msg = [](nl_msg* msg, void* arg) -> int {
     nl_msg_parse(
@@ -61,7 +59,12 @@ std::vector<addr::Cidr> link_addresses(Netlink& nl, int index, int family, bool 
     return NL_OK;
   };
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_msg, &ctx);
-  if (int rc = nl_recvmsgs(nl.get(), cb.get()); rc < 0) throw nl_error("list addresses", rc, &nl);
+  const int rc = dump_retrying([&] {
+    ctx.out.clear();
+    int r = nl.request([&](nl_sock* s) { return nl_rtgen_request(s, RTM_GETADDR, family, NLM_F_DUMP); });
+    return r < 0 ? r : nl_recvmsgs(nl.get(), cb.get());
+  });
+  if (rc < 0) throw nl_error("list addresses", rc, &nl);
   return ctx.out;
 }
 
@@ -84,7 +87,8 @@ void add_default_route(Netlink& nl, int index, const std::string& link_name, con
 
 std::vector<RouteInfo> list_routes(Netlink& nl, int family) {
   nl_cache* raw = nullptr;
-  if (int rc = nl.request([&](nl_sock* s) { return rtnl_route_alloc_cache(s, family, 0, &raw); }); rc < 0)
+  if (int rc = dump_retrying([&] { return nl.request([&](nl_sock* s) { return rtnl_route_alloc_cache(s, family, 0, &raw); }); });
+      rc < 0)
     throw nl_error("list routes", rc, &nl);
   CachePtr cache(raw);
   std::vector<RouteInfo> out;

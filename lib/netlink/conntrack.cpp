@@ -1,4 +1,5 @@
 #include "lib/netlink/conntrack.hpp"
+#include "lib/netlink/socket.hpp"
 
 #include <netinet/in.h>
 #include <netlink/cache.h>
@@ -47,7 +48,7 @@ void flush(const std::vector<PortMapping>& udp, const std::vector<IpAddress>& lo
   if (int rc = nl_connect(sock.get(), NETLINK_NETFILTER); rc < 0)
     throw Error("flush UDP conntrack entries", nl_geterror(-rc), Error::Kind::kNetlink, -rc);
   nl_cache* raw = nullptr;
-  if (int rc = nfnl_ct_alloc_cache(sock.get(), &raw); rc < 0)
+  if (int rc = dump_retrying([&] { return nfnl_ct_alloc_cache(sock.get(), &raw); }); rc < 0)
     throw Error("list conntrack entries", nl_geterror(-rc), Error::Kind::kNetlink, -rc);
   std::unique_ptr<nl_cache, CacheFree> cache(raw);
 

@@ -79,7 +79,8 @@ void set_hairpin(Netlink& nl, const std::string& port) {
 
 std::vector<LinkRef> links_of_master(Netlink& nl, int master_index) {
   nl_cache* raw = nullptr;
-  if (int rc = nl.request([&](nl_sock* s) { return rtnl_link_alloc_cache(s, AF_UNSPEC, &raw); }); rc < 0)
+  if (int rc = dump_retrying([&] { return nl.request([&](nl_sock* s) { return rtnl_link_alloc_cache(s, AF_UNSPEC, &raw); }); });
+      rc < 0)
     throw nl_error("list links", rc, &nl);
   CachePtr cache(raw);
   std::vector<LinkRef> out;

@@ -32,6 +32,8 @@ Netlink Netlink::connect() {
   return nl;
 }
 
+static_assert(kNleDumpIntr == NLE_DUMP_INTR);
+
 base::Error nl_error(const std::string& what, int rc, const Netlink* nl) {
   const int code = rc < 0 ? -rc : rc;
   if (code == NLE_FAILURE && nl && nl->last_errno() != 0)

@@ -41,6 +41,19 @@ class Netlink {
   std::unique_ptr<int> last_errno_;  // stable address for the libnl callback
 };
 
+// Runs the dump f() (returning a libnl code) again while the kernel flags it
+// interrupted: the table changed while it was read (NLE_DUMP_INTR, after
+// libnl read it to its end), as concurrent hooks changing links and
+// addresses make it. Bounded; returns the last code.
+inline constexpr int kNleDumpIntr = 33;  // NLE_DUMP_INTR, checked in socket.cpp (libnl stays out of this header)
+template <class F>
+int dump_retrying(F&& f) {
+  int rc = 0;
+  for (int attempt = 0; attempt < 8; ++attempt)
+    if ((rc = f()) != -kNleDumpIntr) break;
+  return rc;
+}
+
 // An Error of kind kNetlink from libnl's return code `rc` (negative NLE_*),
 // with the kernel's own errno text when libnl could not name it.
 base::Error nl_error(const std::string& what, int rc, const Netlink* nl = nullptr);

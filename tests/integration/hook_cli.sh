@@ -14,7 +14,7 @@ trap cleanup EXIT
 STATE_DIR=/run/netns-hook
 
 echo "# help and version"
-check "--help exits 0 and documents --static-ip" bash -o pipefail -c "'$HOOK' --help | grep -q -- '--static-ip'"
+check "--help exits 0 and documents --static-ip" bash -c "out=\$('$HOOK' --help) && grep -q -- '--static-ip' <<<\"\$out\""
 check "--version prints the version" bash -c "'$HOOK' --version | grep -qE '^netns-hook [0-9]+\.[0-9]+'"
 
 echo "# bad input: one line, non-zero exit, nothing changed"
@@ -112,10 +112,15 @@ check "q1 torn down" bash -c "echo '{\"id\":\"q1\",\"status\":\"stopped\"}' | '$
 echo "# a teardown that cannot remove the port rules keeps the lease for a retry"
 new_netns_process; W1=$NEWPID
 check "w1 set up publishing 7070" bash -c "echo '{\"id\":\"w1\",\"status\":\"creating\",\"pid\":$W1,\"annotations\":{\"netns-hook.ports\":\"7070:80\"}}' | '$HOOK'"
-check "teardown fails while the firewall lock is unusable" bash -c "! echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | XTABLES_LOCKFILE=/nonexistent/dir/lock '$HOOK'"
-check "w1's lease is still there" indexed w1
+# (How a removal fails differs: the xtables lock for iptables; for nftables,
+# the rules vanish with a table another program then owns, so the teardown
+# has nothing left to fail on. Hence iptables only.)
+if [ "$FW" = iptables ]; then
+  check "teardown fails while the firewall lock is unusable" bash -c "! echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | XTABLES_LOCKFILE=/nonexistent/dir/lock '$HOOK'"
+  check "w1's lease is still there" indexed w1
+fi
 check "the retry succeeds" bash -c "echo '{\"id\":\"w1\",\"status\":\"stopped\"}' | '$HOOK'"
-expect_eq "w1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:w1')"
+expect_eq "w1's DNAT rule is gone" 0 "$(port_rules_of w1)"
 check "w1's lease is gone" not indexed w1
 
 echo "# restore after a firewall reload"
@@ -123,12 +128,11 @@ new_netns_process; R1=$NEWPID; new_netns_process; R2=$NEWPID
 check "rs1 set up publishing 6060" bash -c "echo '{\"id\":\"rs1\",\"status\":\"creating\",\"pid\":$R1,\"annotations\":{\"netns-hook.ports\":\"6060:80\"}}' | '$HOOK'"
 check "rs2 set up" bash -c "echo '{\"id\":\"rs2\",\"status\":\"creating\",\"pid\":$R2}' | '$HOOK'"
 # (br-test's rules stay out: no lease is left on that bridge to restore them for)
-BEFORE_RELOAD=$(rule_lines | grep -v br-test | sort)
-# what a firewall reload does, inside this sandbox only
-iptables-legacy -t nat -F; iptables-legacy -t nat -X; iptables-legacy -t filter -F
-expect_eq "the reload wiped netns-hook's rules" 0 "$(rule_lines | grep -c netns-hook)"
+BEFORE_RELOAD=$(fw_rules | grep -v br-test)
+fw_reload  # inside this sandbox only
+expect_eq "the reload wiped netns-hook's rules" 0 "$(fw_rules | grep -c netns-hook)"
 check "restore reports the rules it added" bash -c "'$HOOK' restore | grep -qE 'added [1-9][0-9]* that were missing'"
-expect_eq "restore brings back exactly the rules the leases need" "$BEFORE_RELOAD" "$(rule_lines | sort)"
+expect_eq "restore brings back exactly the rules the leases need" "$BEFORE_RELOAD" "$(fw_rules)"
 check "restore again adds nothing" bash -c "'$HOOK' restore | grep -q 'added 0 that were missing'"
 for id in rs1 rs2; do check "$id torn down" bash -c "echo '{\"id\":\"$id\",\"status\":\"stopped\"}' | '$HOOK'"; done
 
@@ -136,8 +140,8 @@ echo "# gc after namespaces died without a teardown"
 new_netns_process; G1=$NEWPID; new_netns_process; G2=$NEWPID
 check "gc1 set up publishing 5050" bash -c "echo '{\"id\":\"gc1\",\"status\":\"creating\",\"pid\":$G1,\"annotations\":{\"netns-hook.ports\":\"5050:80\"}}' | '$HOOK'"
 check "gc2 set up publishing 5151" bash -c "echo '{\"id\":\"gc2\",\"status\":\"creating\",\"pid\":$G2,\"annotations\":{\"netns-hook.ports\":\"5151:80\"}}' | '$HOOK'"
-# a rule of a container long gone, as a reload from an old iptables-save brings back
-iptables-legacy -t nat -A NETNS-HOOK-DNAT -p tcp --dport 5252 -m comment --comment netns-hook:ghost -j DNAT --to-destination 172.19.9.9:80
+# a rule of a container long gone, as a reload from an old saved rule set brings back
+fw_add_stale_port ghost 5252 172.19.9.9
 kill "$G1"; wait "$G1" 2>/dev/null  # gc1's container dies; its poststop never runs
 # what runs killed mid-write leave: a dead writer's temporary file, and a live one's
 echo '{"half":' >"$STATE_DIR/sandboxes/4-99.tmp.999999"
@@ -149,14 +153,15 @@ ip link set nh0123456789ab master netns0
 ip link add other0 type veth peer name other1
 ip link set other0 master netns0
 check "gc --dry-run names gc1's lease and the orphan veth" bash -c "out=\$('$HOOK' gc --dry-run); grep -q 'would release .* of container gc1' <<<\"\$out\" && grep -q 'would delete orphan veth nh0123456789ab' <<<\"\$out\" && grep -q 'would remove DNAT rule of ghost' <<<\"\$out\" && grep -q 'would remove sandboxes/4-99.tmp.999999' <<<\"\$out\" && grep -q 'would remove pools/default/172.19.9.9 (names no record)' <<<\"\$out\" && ! grep -q gc2 <<<\"\$out\""
-check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/containers/gc1' && test -e '$STATE_DIR/sandboxes/4-99.tmp.999999' && test -e '$STATE_DIR/pools/default/172.19.9.9' && ip link show nh0123456789ab >/dev/null && iptables-legacy-save -t nat | grep -q netns-hook:ghost"
+check "--dry-run changed nothing" bash -c "test -e '$STATE_DIR/containers/gc1' && test -e '$STATE_DIR/sandboxes/4-99.tmp.999999' && test -e '$STATE_DIR/pools/default/172.19.9.9' && ip link show nh0123456789ab >/dev/null"
+expect_eq "--dry-run kept the stale DNAT rule" 1 "$(port_rules_of ghost)"
 check "gc releases gc1 and deletes the orphan" bash -c "'$HOOK' gc | grep -q 'released .* of container gc1'"
 check "gc1's lease is gone" not indexed gc1
 check "the lease that named no record is gone" not address_leased 172.19.9.9
-expect_eq "gc1's DNAT rule is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc1')"
+expect_eq "gc1's DNAT rule is gone" 0 "$(port_rules_of gc1)"
 check "the orphan veth is gone" bash -c "! ip link show nh0123456789ab >/dev/null 2>&1"
-expect_eq "the DNAT rule with no lease is gone" 0 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:ghost')"
-expect_eq "gc2's DNAT rule stays" 1 "$(iptables-legacy-save -t nat | grep -c 'netns-hook:gc2')"
+expect_eq "the DNAT rule with no lease is gone" 0 "$(port_rules_of ghost)"
+expect_eq "gc2's DNAT rule stays" 1 "$(port_rules_of gc2)"
 check "a link not named like ours is left alone" ip link show other0
 check "the dead writer's temporary file is gone" test ! -e "$STATE_DIR/sandboxes/4-99.tmp.999999"
 check "a live writer's temporary file stays" test -e "$STATE_DIR/containers/gc-live.tmp.$$"

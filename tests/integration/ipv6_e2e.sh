@@ -70,7 +70,7 @@ check "ls shows both addresses" bash -c "'$HOOK' ${G[*]} ls --json | jq -e '.[] 
 echo "# out through the masquerade, over both families"
 check "v1 reaches the outside over IPv6" ping6 v1 $OUT6
 check "v1 reaches the outside over IPv4" timeout 10 runc exec v1 ping -c1 -W2 $OUT4
-expect_eq "one IPv6 masquerade rule for the subnet" 1 "$(ip6tables-legacy-save -t nat | grep -c -- '-s fd00:19::/64 ! -o netns0 .* -j MASQUERADE')"
+expect_eq "one IPv6 masquerade rule for the subnet" 1 "$(masquerade_rules fd00:19::/64 netns0)"
 
 echo "# published ports over both families"
 check "w1 starts publishing 8080 (both families) and [::]:8081 (IPv6 only)" start w1 '"netns-hook.ports": "8080:80, [::]:8081:80"' "$(web w1)"
@@ -102,8 +102,10 @@ delete_all_containers
 expect_eq "no lease left" 0 "$(lease_count)"
 expect_eq "no record left" 0 "$(record_count)"
 expect_eq "no veth left" 0 "$(veth_count)"
-expect_eq "no IPv6 DNAT rule left" 0 "$(ip6tables-legacy-save -t nat | grep -c -- '-j DNAT' || true)"
-expect_eq "no IPv4 DNAT rule left" 0 "$(iptables-legacy-save -t nat | grep -c -- '-j DNAT' || true)"
-check "network rm v6net removes its rules from both families" bash -c "'$HOOK' ${G[*]} network rm v6net && ! ip6tables-legacy-save | grep -q 'netns-hook:nh-v6net'"
+expect_eq "no IPv6 DNAT rule left" 0 "$(port_rules 6 | wc -l)"
+expect_eq "no IPv4 DNAT rule left" 0 "$(port_rules 4 | wc -l)"
+check "v6net has rules in both families" bash -c "[ \"$(masquerade_rules "$SUB6" nh-v6net)\" = 1 ] && [ \"$(masquerade_rules 10.89.9.0/24 nh-v6net)\" = 1 ]"
+check "network rm v6net" nh network rm v6net
+expect_eq "its rules are gone from both families" 0 "$(network_rules nh-v6net)"
 
 summary

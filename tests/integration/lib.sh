@@ -5,6 +5,21 @@
 NH_PASS=0
 NH_FAIL=0
 
+# The firewall backend under test: NH_FIREWALL=iptables|nftables (CTest runs
+# the suites that exercise rules once with each). $HOOK becomes a wrapper
+# that passes --firewall first, so every run (by hand, from runc's hooks)
+# uses it, and an explicit --firewall later on a command line still wins.
+# Unset: the hook's default, auto, which in a fresh sandbox picks iptables.
+FW=${NH_FIREWALL:-iptables}
+. "$(dirname "${BASH_SOURCE[0]}")/firewall.sh"
+if [ -n "${NH_FIREWALL:-}" ] && [ -n "${HOOK:-}" ] && [ "${NH_IN_SANDBOX:-}" = 1 ]; then
+  mkdir -p /run/nh-test-bin
+  printf '#!/bin/sh\nexec %q --firewall %q "$@"\n' "$HOOK" "$NH_FIREWALL" >/run/nh-test-bin/netns-hook
+  chmod 755 /run/nh-test-bin/netns-hook
+  HOOK=/run/nh-test-bin/netns-hook
+  echo "# firewall backend: $NH_FIREWALL"
+fi
+
 pass() { NH_PASS=$((NH_PASS + 1)); echo "ok   - $*"; }
 fail() { NH_FAIL=$((NH_FAIL + 1)); echo "FAIL - $*"; }
 
@@ -16,6 +31,12 @@ check() {
   local desc=$1; shift
   local out
   if out=$("$@" 2>&1); then pass "$desc"; else fail "$desc"; printf '       %s\n' "$out" | head -20; fi
+}
+# check_here "description" command...: as check, but in this shell (not a
+# subshell), so what the command sets stays set; its output is not captured.
+check_here() {
+  local desc=$1; shift
+  if "$@"; then pass "$desc"; else fail "$desc"; fi
 }
 # expect_eq "description" expected actual
 expect_eq() {
@@ -108,12 +129,6 @@ make_bundle() {
 JSON
 }
 
-# rule_lines: the nat and filter rules, without counters, for before/after comparisons.
-rule_lines() {
-  iptables-legacy-save -t nat | grep -E '^(-A|:NETNS)'
-  iptables-legacy-save -t filter | grep '^-A'
-}
-
 # runc_start ID BUNDLE: start a detached container; its output goes to BUNDLE/log.
 runc_start() {
   (cd "$2" && timeout 30 runc run -d "$1" </dev/null >"$2/log" 2>&1)
@@ -176,7 +191,7 @@ new_netns_process() {
 # (tentative, then valid) on their own. next/ is left out: it is where the
 # next allocation starts looking, and a rolled-back setup may move it.
 snapshot() {
-  { ip -o link show | sed 's/<[^>]*>//; s/ qdisc.*//'; ip -o -4 addr show; iptables-legacy-save 2>/dev/null | grep '^-A';
+  { ip -o link show | sed 's/<[^>]*>//; s/ qdisc.*//'; ip -o -4 addr show; fw_rules;
     find "$STATE_DIR" -type f -not -path '*/next/*' -exec md5sum {} + 2>/dev/null | sort; ls /run/netns 2>/dev/null;
     find "${NETWORKS_DIR:-/nonexistent}" -type f -exec md5sum {} + 2>/dev/null | sort; } 2>/dev/null
 }

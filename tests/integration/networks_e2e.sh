@@ -16,6 +16,7 @@ make_rootfs "$WORK/rootfs"
 NETWORKS_DIR=$WORK/networks STATE_DIR=/run/nh-nets
 G=(--networks-dir "$NETWORKS_DIR" --state-dir "$STATE_DIR")
 nh() { "$HOOK" "${G[@]}" "$@"; }
+fw_restore() { nh restore >/dev/null; }
 HOSTIP=198.51.100.1 OUTSIDE=198.51.100.2  # TEST-NET-2, only between the sandbox and "outside"
 
 ip netns add outside
@@ -39,7 +40,7 @@ pings() { timeout 10 runc exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
 cant_ping() { ! pings "$@"; }
 pid_of() { runc state "$1" | jq .pid; }
 bridge_of() { nh network inspect "$1" | jq -r .bridge; }
-rules_of() { iptables-legacy-save | grep -c -- "netns-hook:$1\"" || true; }
+rules_of() { network_rules "$1"; }
 
 echo "# network definitions"
 check "network create web --subnet 10.89.1.0/24" nh network create web --subnet 10.89.1.0/24
@@ -107,7 +108,7 @@ check "ab reaches a1 on web" pings ab "$A1"
 check "ab reaches b1 on db" pings ab "$B1"
 check "a1 reaches the outside through the masquerade" pings a1 $OUTSIDE
 expect_eq "web has one rule set however many containers (one MASQUERADE of its subnet)" 1 \
-  "$(iptables-legacy-save -t nat | grep -c -- '-s 10.89.1.0/24 ! -o nh-web .* -j MASQUERADE')"
+  "$(masquerade_rules 10.89.1.0/24 nh-web)"
 expect_eq "ls shows a row per attachment: ab twice" 2 "$(nh ls --json | jq '[.[] | select(.id == "ab")] | length')"
 expect_eq "ls --json names each row's network and interface" "web/eth0/10.89.1.50/24,db/eth1/10.89.0.50/24" \
   "$(nh ls --json | jq -r '[.[] | select(.id == "ab") | "\(.network)/\(.interface)/\(.addresses[0])"] | join(",")')"
@@ -121,7 +122,7 @@ check "i2 starts on back" start i2 back
 I1=$(addr_of i1); I2=$(addr_of i2)
 expect_eq "i1 has no default route" "" "$(default_routes i1)"
 check "i1 pings i2 (same internal network)" pings i1 "$I2"
-expect_eq "no masquerade rule exists for back's subnet" 0 "$(iptables-legacy-save -t nat | grep -c -- '-s 10.89.3.0/24')"
+expect_eq "no masquerade rule exists for back's subnet" 0 "$(masquerade_rules 10.89.3.0/24 nh-back)"
 # Even with a route of its own, nothing leaves an internal network's bridge.
 nsenter -t "$(pid_of i1)" -n ip route add default via 10.89.3.254
 check "i1 does not reach the outside, even with a route" cant_ping i1 $OUTSIDE
@@ -158,16 +159,17 @@ check "the error names the address's holder" grep -q "already leased to b1" "$WO
 expect_eq "no veth left" "$VETHS" "$(veth_count)"
 expect_eq "no lease left (web's included)" "$LEASES" "$(lease_count)"
 timeout 20 runc delete -f x1 >/dev/null 2>&1
-HOOK_ENV="XTABLES_LOCKFILE=/nonexistent/dir/xtables.lock" check "a setup failing after both networks are built fails" start_fails x2 web,db
+with_firewall_failing check "a setup failing after both networks are built fails" start_fails x2 web,db
+check "the error says why the firewall failed" grep -q "$FW_FAILURE" "$WORK/x2/log"
 expect_eq "no veth left by the late failure" "$VETHS" "$(veth_count)"
 expect_eq "no lease left by the late failure" "$LEASES" "$(lease_count)"
 timeout 20 runc delete -f x2 >/dev/null 2>&1
 
 echo "# restore and gc across networks"
-BEFORE=$(rule_lines | sort)
-iptables-legacy -t nat -F; iptables-legacy -t nat -X; iptables-legacy -t filter -F
+BEFORE=$(fw_rules)
+fw_reload
 check "restore reports what it added" bash -c "'$HOOK' ${G[*]} restore | grep -qE 'on 5 networks; added [1-9][0-9]* that were missing'"
-expect_eq "restore brings back exactly the rules of every network" "$BEFORE" "$(rule_lines | sort)"
+expect_eq "restore brings back exactly the rules of every network" "$BEFORE" "$(fw_rules)"
 check "isolation works again after restore" cant_ping a1 "$B1"
 check "and a1 reaches the outside again" pings a1 $OUTSIDE
 AB_VETHS=$(nh ls --json | jq -r '.[] | select(.id == "ab") | .host_veth' | tr '\n' ' ')
@@ -194,6 +196,6 @@ expect_eq "no veth left" 0 "$(veth_count)"
 expect_eq "no lease left" 0 "$(lease_count)"
 expect_eq "no record left" 0 "$(record_count)"
 for n in db back open1 open2; do check "network rm $n" nh network rm $n; done
-expect_eq "no netns-hook rule left but the shared jumps" 0 "$(iptables-legacy-save | grep -- '--comment' | grep -v -- '--comment netns-hook -j' | grep -c netns-hook || true)"
+expect_eq "no netns-hook rule left but the shared jumps" 0 "$(tagged_rules)"
 
 summary

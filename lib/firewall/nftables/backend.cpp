@@ -117,6 +117,36 @@ void fill(NftSocket::Batch& b, const Plan& p) {
   for (const auto& [map, list] : adds) add_elements(b, map, list);
 }
 
+// Whether a failure means the ruleset changed under the run: a batch
+// computed against an older generation (ERESTART; EBUSY and EAGAIN while
+// another commit is in progress) or a dump interrupted by a change (EINTR).
+bool changed_under_us(int err) { return err == ERESTART || err == EBUSY || err == EAGAIN || err == EINTR; }
+
+// Runs `attempt` (read, plan, send) until it goes through, starting over
+// from a fresh read when the ruleset changed under it; boundedly.
+template <class F>
+auto retrying(const std::string& what, F&& attempt) {
+  for (int n = 1;; ++n) {
+    try {
+      return attempt();
+    } catch (const Error& e) {
+      const auto err = e.nftables_errno();
+      if (!err || !changed_under_us(*err)) throw;
+      if (n == kAttempts)
+        throw Error(what, "the ruleset kept changing under it (" + std::to_string(kAttempts) + " attempts)",
+                    Error::Kind::kNftables, *err);
+      base::log_debug("nftables ruleset changed under us (" + std::string(std::strerror(*err)) + "); retrying");
+    }
+  }
+}
+
+// Sends the batch of `p`, computed against `generation`.
+void send(NftSocket& sock, std::uint32_t generation, const Plan& p, const std::string& what) {
+  NftSocket::Batch batch(generation);
+  fill(batch, p);
+  if (const int err = sock.send(batch)) throw Error(what, std::strerror(err), Error::Kind::kNftables, err);
+}
+
 class Backend final : public Firewall {
  public:
   std::string name() const override { return "nftables"; }
@@ -124,36 +154,28 @@ class Backend final : public Firewall {
   std::size_t apply(const Change& change) override {
     if (change.empty()) return 0;
     auto sock = NftSocket::open();
-    for (int attempt = 1;; ++attempt) {
+    const std::string what = "apply the nftables batch to inet " + std::string(kTable);
+    return retrying(what, [&]() -> std::size_t {
       const std::uint32_t generation = sock.generation();
       Plan p = plan(sock, change);
       if (p.empty()) return 0;  // everything in place: no batch at all
-      NftSocket::Batch batch(generation);
-      fill(batch, p);
-      const int err = sock.send(batch);
-      if (err == 0) return p.changes();
-      if ((err == ERESTART || err == EBUSY || err == EAGAIN) && attempt < kAttempts) {
-        base::log_debug("nftables ruleset changed under us; retrying");
-        continue;
-      }
-      throw Error("apply the nftables batch to inet " + std::string(kTable),
-                  err == ERESTART ? "the ruleset kept changing under it (" + std::to_string(kAttempts) + " attempts)"
-                                  : std::string(std::strerror(err)),
-                  Error::Kind::kNftables, err);
-    }
+      send(sock, generation, p, what);
+      return p.changes();
+    });
   }
 
   std::vector<std::string> missing(const Change& change) override {
     if (change.empty()) return {};
     auto sock = NftSocket::open();
-    return plan(sock, change).lines;
+    return retrying("read inet " + std::string(kTable), [&] { return plan(sock, change).lines; });
   }
 
   std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>& stale,
                                               bool dry_run) override {
     auto sock = NftSocket::open();
     const std::string prefix = element_tag("");
-    for (int attempt = 1;; ++attempt) {
+    const std::string what = "remove stale elements of inet " + std::string(kTable);
+    return retrying(what, [&]() -> std::vector<std::string> {
       const std::uint32_t generation = sock.generation();
       TableState st = read_table(sock);
       std::set<std::string> ids;
@@ -169,15 +191,9 @@ class Backend final : public Firewall {
             p.delete_elements.push_back(std::move(e));
           }
         }
-      if (dry_run || p.empty()) return {ids.begin(), ids.end()};
-      NftSocket::Batch batch(generation);
-      fill(batch, p);
-      const int err = sock.send(batch);
-      if (err == 0) return {ids.begin(), ids.end()};
-      if ((err == ERESTART || err == EBUSY) && attempt < kAttempts) continue;
-      throw Error("remove stale elements of inet " + std::string(kTable), std::strerror(err), Error::Kind::kNftables,
-                  err);
-    }
+      if (!dry_run && !p.empty()) send(sock, generation, p, what);
+      return {ids.begin(), ids.end()};
+    });
   }
 };
 

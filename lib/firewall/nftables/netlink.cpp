@@ -66,12 +66,26 @@ bool NftSocket::query(const std::function<nlmsghdr*(char*, std::uint32_t)>& buil
     (*static_cast<Ctx*>(data)->each)(n);
     return MNL_CB_OK;
   };
+  bool interrupted = false;
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(sock_.get(), buf.data(), buf.size());
     if (n < 0) {
       const int err = errno;
       if (err == EINTR) continue;
       throw nft_error(what, err);
+    }
+    // libmnl stops at a message flagged NLM_F_DUMP_INTR (errno EINTR); the
+    // rest of the dump still has to be read off the socket, or the next
+    // request would read it as its answer.
+    bool done = false;
+    int left = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR || !(m->nlmsg_flags & NLM_F_MULTI)) done = true;
+    }
+    if (interrupted) {
+      if (done) throw nft_error(what, EINTR);
+      continue;
     }
     int rc = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, cb, &ctx);
     if (rc == MNL_CB_STOP) return true;

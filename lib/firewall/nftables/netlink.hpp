@@ -23,7 +23,9 @@ class NftSocket {
 
   // Runs a request whose answer is a list of messages (a dump, or one object);
   // `each` sees every message. ENOENT (no such table or set) is not an error:
-  // it returns false.
+  // it returns false. A dump the ruleset changed under (NLM_F_DUMP_INTR) is
+  // read to its end, then thrown as an Error with nftables_errno() EINTR:
+  // what was seen is inconsistent, and the caller starts over.
   bool query(const std::function<nlmsghdr*(char* buf, std::uint32_t seq)>& build,
              const std::function<void(const nlmsghdr*)>& each, const std::string& what);
 

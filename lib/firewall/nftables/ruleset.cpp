@@ -107,8 +107,9 @@ std::vector<Rule> network_rules(const net::Network& n) {
   // when this network is isolated, else through isolate_from_open.
   out.push_back(rule("isolate", tag + " leave", {iif(br), oif(br, true), what(W::kCtDnat, true)}, A::kJump,
                      n.isolate ? "isolate_from_isolated" : "isolate_from_open"));
-  out.push_back(rule("isolate_from_isolated", tag + " to", {oif(br)}, A::kDrop));
-  if (n.isolate) out.push_back(rule("isolate_from_open", tag + " to", {oif(br)}, A::kDrop));
+  // (Comments are unique: a rule is found again by its comment alone.)
+  out.push_back(rule("isolate_from_isolated", tag + " from isolated", {oif(br)}, A::kDrop));
+  if (n.isolate) out.push_back(rule("isolate_from_open", tag + " from open", {oif(br)}, A::kDrop));
   return out;
 }
 
