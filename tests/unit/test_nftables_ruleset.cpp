@@ -57,9 +57,9 @@ TEST_CASE("nftables global_rules: local destinations to the port maps, isolation
   const std::vector<std::string> expected = {
       "prerouting: fib daddr type local jump dnat_ports comment \"netns-hook dnat prerouting\"",
       "output: fib daddr type local jump dnat_ports comment \"netns-hook dnat output\"",
-      "dnat_ports: meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @ports4 comment \"netns-hook ports4\"",
+      "dnat_ports: dnat ip to ip daddr . meta l4proto . th dport map @ports4 comment \"netns-hook ports4\"",
       "dnat_ports: meta nfproto ipv4 dnat ip to meta l4proto . th dport map @ports4any comment \"netns-hook ports4any\"",
-      "dnat_ports: meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @ports6 comment \"netns-hook ports6\"",
+      "dnat_ports: dnat ip6 to ip6 daddr . meta l4proto . th dport map @ports6 comment \"netns-hook ports6\"",
       "dnat_ports: meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @ports6any comment \"netns-hook ports6any\"",
       "forward: first jump isolate comment \"netns-hook isolate\"",
   };
@@ -71,14 +71,14 @@ TEST_CASE("nftables network_rules: a dual-stack isolated network", "[nftables]")
   const std::vector<std::string> expected = {
       "postrouting: ip saddr 172.19.0.0/16 oifname != \"netns0\" masquerade comment \"netns-hook:netns0 masquerade 4\"",
       "postrouting: ip saddr 172.19.0.0/16 oifname \"netns0\" ct status dnat masquerade comment \"netns-hook:netns0 hairpin 4\"",
-      "input: iifname \"netns0\" ip daddr 127.0.0.0/8 ct state & (established | related) == 0 drop comment \"netns-hook:netns0 localnet guard\"",
+      "input: iifname \"netns0\" ip daddr 127.0.0.0/8 ct state ! established,related drop comment \"netns-hook:netns0 localnet guard\"",
       "postrouting: ip6 saddr fd00:19::/64 oifname != \"netns0\" masquerade comment \"netns-hook:netns0 masquerade 6\"",
       "postrouting: ip6 saddr fd00:19::/64 oifname \"netns0\" ct status dnat masquerade comment \"netns-hook:netns0 hairpin 6\"",
       "postrouting: oifname \"netns0\" fib saddr type local masquerade comment \"netns-hook:netns0 host\"",
       "forward: iifname \"netns0\" accept comment \"netns-hook:netns0 from bridge\"",
       "forward: oifname \"netns0\" ct state established,related accept comment \"netns-hook:netns0 replies\"",
       "forward: oifname \"netns0\" ct status dnat accept comment \"netns-hook:netns0 published\"",
-      "isolate: iifname \"netns0\" oifname != \"netns0\" ct status & dnat == 0 jump isolate_from_isolated comment \"netns-hook:netns0 leave\"",
+      "isolate: iifname \"netns0\" oifname != \"netns0\" ct status ! dnat jump isolate_from_isolated comment \"netns-hook:netns0 leave\"",
       "isolate_from_isolated: oifname \"netns0\" drop comment \"netns-hook:netns0 from isolated\"",
       "isolate_from_open: oifname \"netns0\" drop comment \"netns-hook:netns0 from open\"",
   };
@@ -91,7 +91,7 @@ TEST_CASE("nftables network_rules: an open network is dropped towards from isola
   n.masquerade = false;
   const auto lines = render(nft::network_rules(n));
   CHECK(std::find(lines.begin(), lines.end(),
-                  "isolate: iifname \"nh-open1\" oifname != \"nh-open1\" ct status & dnat == 0 jump isolate_from_open "
+                  "isolate: iifname \"nh-open1\" oifname != \"nh-open1\" ct status ! dnat jump isolate_from_open "
                   "comment \"netns-hook:nh-open1 leave\"") != lines.end());
   CHECK(std::find(lines.begin(), lines.end(),
                   "isolate_from_isolated: oifname \"nh-open1\" drop comment \"netns-hook:nh-open1 from isolated\"") !=
@@ -109,7 +109,7 @@ TEST_CASE("nftables network_rules: an internal network reaches only itself", "[n
       "forward: iifname \"nh-back\" oifname \"nh-back\" accept comment \"netns-hook:nh-back within\"",
       "isolate: iifname \"nh-back\" oifname != \"nh-back\" drop comment \"netns-hook:nh-back internal out\"",
       "isolate: iifname != \"nh-back\" oifname \"nh-back\" drop comment \"netns-hook:nh-back internal in\"",
-      "isolate: iifname \"nh-back\" oifname != \"nh-back\" ct status & dnat == 0 jump isolate_from_isolated comment \"netns-hook:nh-back leave\"",
+      "isolate: iifname \"nh-back\" oifname != \"nh-back\" ct status ! dnat jump isolate_from_isolated comment \"netns-hook:nh-back leave\"",
       "isolate_from_isolated: oifname \"nh-back\" drop comment \"netns-hook:nh-back from isolated\"",
       "isolate_from_open: oifname \"nh-back\" drop comment \"netns-hook:nh-back from open\"",
   };

@@ -176,10 +176,8 @@ std::string to_nft(const Rule& r) {
         break;
       case Match::What::kFibDaddrLocal: add("fib daddr type local"); break;
       case Match::What::kFibSaddrLocal: add("fib saddr type local"); break;
-      case Match::What::kCtDnat: add(m.negated ? "ct status & dnat == 0" : "ct status dnat"); break;
-      case Match::What::kCtEstablished:
-        add(m.negated ? "ct state & (established | related) == 0" : "ct state established,related");
-        break;
+      case Match::What::kCtDnat: add(m.negated ? "ct status ! dnat" : "ct status dnat"); break;
+      case Match::What::kCtEstablished: add(m.negated ? "ct state ! established,related" : "ct state established,related"); break;
     }
   }
   switch (r.action) {
@@ -190,8 +188,10 @@ std::string to_nft(const Rule& r) {
     case Rule::Action::kDnatMap: {
       bool v6 = r.target.find('6') != std::string::npos;
       bool by_address = r.target.find("any") == std::string::npos;
-      add(std::string("meta nfproto ") + (v6 ? "ipv6" : "ipv4") + " dnat " + (v6 ? "ip6" : "ip") + " to " +
-          (by_address ? std::string(v6 ? "ip6" : "ip") + " daddr . " : "") + "meta l4proto . th dport map @" + r.target);
+      // (A key with the host address implies the family; without, it is matched first.)
+      if (!by_address) add(std::string("meta nfproto ") + (v6 ? "ipv6" : "ipv4"));
+      add(std::string("dnat ") + (v6 ? "ip6" : "ip") + " to " + (by_address ? std::string(v6 ? "ip6" : "ip") + " daddr . " : "") +
+          "meta l4proto . th dport map @" + r.target);
       break;
     }
   }
