@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark: netns-hook against the CNI bridge plugin (host-local IPAM,
 # ipMasq), against the one-process floor, and inside `runc run`, in one run
-# on one machine, inside a sandbox of its own (tests/sandbox.sh).
+# on one machine, inside a sandbox of its own (tests/sandbox.sh); and each
+# firewall backend's setup of a container publishing a port, with 1, 100
+# and 1000 containers already publishing one.
 #
 #   scripts/bench.sh            sizes 1, 100 and 1000 containers, 40 samples each
 #                               (23 at 1000: a bridge holds at most 1023 ports)
@@ -70,7 +72,8 @@ time_into() {
   echo "$1 $2" >>"$file"
 }
 
-hook_state() { printf '{"ociVersion":"1.0.2","id":"%s","status":"%s","pid":%s,"bundle":"/b"}' "$1" "$2" "${3:-0}"; }
+hook_state() { printf '{"ociVersion":"1.0.2","id":"%s","status":"%s","pid":%s,"bundle":"/b"%s}' "$1" "$2" "${3:-0}" "${4:-}"; }
+publishing() { printf ',"annotations":{"netns-hook.ports":"%s:80"}' "$1"; }
 hook_setup() { printf '%s' "$(hook_state "$1" creating "$2")" | "$HOOK" >/dev/null; }
 
 CNI_CONF='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"ipam":{"type":"host-local","subnet":"10.88.0.0/16","dataDir":"/run/cni-bench-ipam"}}'
@@ -132,8 +135,47 @@ measure_at() {
   fi
 }
 
+# measure_ports SIZE BACKEND: as measure_at, every container publishing a
+# port of its own, on a bridge and state directory of the backend's own.
+declare -A FILLED_ports=([iptables]=0 [nftables]=0)
+NEXT_PORT=20000
+measure_ports() {
+  local size=$1 fw=$2 i pid id
+  local args=(--firewall "$fw" --state-dir "/run/nh-bench-$fw" --bridge "nhp-$fw" --ip "10.$([ "$fw" = iptables ] && echo 97 || echo 98).0.1/16")
+  NS=()
+  make_namespaces $((size - FILLED_ports[$fw]))
+  local port
+  for pid in "${NS[@]}"; do
+    port=$((NEXT_PORT++))
+    hook_state "fill-$pid" creating "$pid" "$(publishing $port)" | "$HOOK" "${args[@]}" >/dev/null
+  done
+  FILLED_ports[$fw]=$size
+  sleep 3  # as in measure_at
+  local samples=$SAMPLES
+  [ $((size + samples)) -le 1023 ] || samples=$((1023 - size))
+  NS=()
+  make_namespaces "$samples"
+  for pid in "${NS[@]}"; do
+    port=$((NEXT_PORT++))
+    time_into "$RES/ports-$fw-setup-$size" --stdin "$(hook_state "p-$size-$pid" creating "$pid" "$(publishing $port)")" -- "$HOOK" "${args[@]}"
+  done
+  for pid in "${NS[@]}"; do
+    time_into "$RES/ports-$fw-teardown-$size" --stdin "$(hook_state "p-$size-$pid" stopped)" -- "$HOOK" "${args[@]}"
+  done
+  kill "${NS[@]}" 2>/dev/null || true
+}
+
 echo "bench: netns-hook at sizes ${SIZES[*]}, $SAMPLES samples each" >&2
 for s in "${SIZES[@]}"; do measure_at "$s" hook; done
+# What is filled stays only as long as it is measured against: a namespace
+# whose process exits takes its veth with it.
+drop_fill() { [ "${#HOLDERS[@]}" -gt 0 ] && kill "${HOLDERS[@]}" 2>/dev/null; HOLDERS=(); sleep 2; }
+drop_fill
+for fw in iptables nftables; do
+  echo "bench: setup publishing a port, firewall $fw, at sizes ${SIZES[*]}" >&2
+  for s in "${SIZES[@]}"; do measure_ports "$s" "$fw"; done
+  drop_fill
+done
 
 HAVE_CNI=0
 if [ -x $CNI_DIR/bridge ] && [ -x $CNI_DIR/host-local ]; then
@@ -193,6 +235,12 @@ for s in "${SIZES[@]}"; do
   row "CNI bridge ADD, $s on the bridge" "$RES/cni-setup-$s"
   row "CNI bridge DEL, $s on the bridge" "$RES/cni-teardown-$s"
 done
+for fw in iptables nftables; do
+  for s in "${SIZES[@]}"; do
+    row "$fw: setup with a port, $s publishing" "$RES/ports-$fw-setup-$s"
+    row "$fw: teardown with a port, $s publishing" "$RES/ports-$fw-teardown-$s"
+  done
+done
 row "floor: ip link add veth peer netns PID" "$RES/floor"
 for s in "${SIZES[@]}"; do
   row "floor on the bridge, $s on the bridge" "$RES/floor-bridge-$s"
@@ -219,6 +267,10 @@ fi
 echo "| netns-hook setup at $last / at $first | $(ratio "$h_last" "$h_first") | <= 1.3 |"
 echo "| (kernel alone: floor on the bridge at $last / at $first) | $(ratio "$(median "$RES/floor-bridge-$last")" "$(median "$RES/floor-bridge-$first")") | |"
 echo "| netns-hook setup / floor | $(ratio "$h_first" "$floor") | <= 2 |"
+echo "| nftables: setup with a port at $last / at $first publishing | $(ratio "$(median "$RES/ports-nftables-setup-$last")" "$(median "$RES/ports-nftables-setup-$first")") | <= 1.3 |"
+echo "| (iptables: setup with a port at $last / at $first publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$last")" "$(median "$RES/ports-iptables-setup-$first")") | |"
+echo "| (iptables / nftables: setup with a port, $first publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$first")" "$(median "$RES/ports-nftables-setup-$first")") | |"
+echo "| (iptables / nftables: setup with a port, $last publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$last")" "$(median "$RES/ports-nftables-setup-$last")") | |"
 echo "| runc run with hook / without | $(ratio "$r_with" "$r_without") | <= 1.2 |"
 echo "| (runc run with a no-op hook / without) | $(ratio "$(median "$RES/runc-noop")" "$r_without") | |"
 echo "| (runc run with netns-hook / with a no-op hook) | $(ratio "$r_with" "$(median "$RES/runc-noop")") | |"

@@ -20,6 +20,8 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
               const ipam::Sandbox* only) {
   base::wrap("tear down container " + id, [&] {
     ipam::Pool pool = ipam::Pool::open(settings.state_dir);
+    // Lives to the end: see nftables::Backend on why its socket is closed last.
+    std::unique_ptr<firewall::Firewall> fw;
     auto sb = pool.find(id);
     if (only && sb && !ipam::same_sandbox(*sb, *only)) {
       log_info("container " + id + " has a new network since gc looked: left alone");
@@ -34,7 +36,7 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
       if (iface.empty() && !m.netns_link.empty()) container::unbind_netns(m.netns_link);
       const ipam::Attachment* carrier = sb->ports_attachment(m);
       if (!m.ports.empty() && (iface.empty() || (carrier && carrier->iface == iface))) {
-        auto fw = firewall::make_firewall(sb->firewall);
+        fw = firewall::make_firewall(sb->firewall);
         firewall::Change change;
         change.remove_ports.push_back(ports_of(*sb, m));
         fw->apply(change);

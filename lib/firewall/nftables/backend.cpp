@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "lib/base/error.hpp"
@@ -147,13 +148,18 @@ void send(NftSocket& sock, std::uint32_t generation, const Plan& p, const std::s
   if (const int err = sock.send(batch)) throw Error(what, std::strerror(err), Error::Kind::kNftables, err);
 }
 
+// One socket for the backend's life, closed when it goes: closing an
+// nf_tables socket waits for the kernel to free what the last commit
+// deleted (an RCU grace period, ~10 ms), so a teardown that removes its
+// elements, then deletes veths, keeps the backend until the end and finds
+// the grace period over by then.
 class Backend final : public Firewall {
  public:
   std::string name() const override { return "nftables"; }
 
   std::size_t apply(const Change& change) override {
     if (change.empty()) return 0;
-    auto sock = NftSocket::open();
+    NftSocket& sock = socket();
     const std::string what = "apply the nftables batch to inet " + std::string(kTable);
     return retrying(what, [&]() -> std::size_t {
       const std::uint32_t generation = sock.generation();
@@ -166,13 +172,13 @@ class Backend final : public Firewall {
 
   std::vector<std::string> missing(const Change& change) override {
     if (change.empty()) return {};
-    auto sock = NftSocket::open();
+    NftSocket& sock = socket();
     return retrying("read inet " + std::string(kTable), [&] { return plan(sock, change).lines; });
   }
 
   std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>& stale,
                                               bool dry_run) override {
-    auto sock = NftSocket::open();
+    NftSocket& sock = socket();
     const std::string prefix = element_tag("");
     const std::string what = "remove stale elements of inet " + std::string(kTable);
     return retrying(what, [&]() -> std::vector<std::string> {
@@ -195,6 +201,13 @@ class Backend final : public Firewall {
       return {ids.begin(), ids.end()};
     });
   }
+
+ private:
+  NftSocket& socket() {
+    if (!sock_) sock_.emplace(NftSocket::open());
+    return *sock_;
+  }
+  std::optional<NftSocket> sock_;
 };
 
 }  // namespace
