@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "lib/base/c_handle.hpp"
 #include "lib/base/error.hpp"
 #include "lib/base/log.hpp"
 #include "lib/firewall/nftables/netlink.hpp"
@@ -46,7 +47,7 @@ std::optional<std::vector<std::string>> nft_tables(int attempts = 3) {
     std::vector<std::string> out;
     sock.query([](char* buf, std::uint32_t seq) { return nftables::message(buf, NFT_MSG_GETTABLE, AF_UNSPEC, NLM_F_DUMP, seq); },
                [&](const nlmsghdr* n) {
-                 std::unique_ptr<nftnl_table, decltype(&nftnl_table_free)> t(nftnl_table_alloc(), nftnl_table_free);
+                 base::CHandle<nftnl_table, nftnl_table_free> t(nftnl_table_alloc());
                  if (t && nftnl_table_nlmsg_parse(n, t.get()) == 0)
                    out.push_back(std::string(family_name(nftnl_table_get_u32(t.get(), NFTNL_TABLE_FAMILY))) + " " +
                                  nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME));
@@ -66,7 +67,7 @@ std::vector<NftChain> nft_chains() {
     auto sock = nftables::NftSocket::open();
     sock.query([](char* buf, std::uint32_t seq) { return nftables::message(buf, NFT_MSG_GETCHAIN, AF_UNSPEC, NLM_F_DUMP, seq); },
                [&](const nlmsghdr* n) {
-                 std::unique_ptr<nftnl_chain, decltype(&nftnl_chain_free)> c(nftnl_chain_alloc(), nftnl_chain_free);
+                 base::CHandle<nftnl_chain, nftnl_chain_free> c(nftnl_chain_alloc());
                  if (!c || nftnl_chain_nlmsg_parse(n, c.get()) != 0) return;
                  NftChain ch{family_name(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY)),
                              nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE), nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME)};

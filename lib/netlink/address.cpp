@@ -4,6 +4,8 @@
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
 
 #include "lib/netlink/handles.hpp"
 
@@ -18,6 +20,27 @@ std::optional<addr::IpAddress> from_nl(nl_addr* a) {
 
 bool is_link_local(const addr::IpAddress& a) {
   return a.is_v6() && a.data()[0] == 0xfe && (a.data()[1] & 0xc0) == 0x80;
+}
+
+// Asks for the addresses of `family` on link `index` (0: every link). With
+// an index, the kernel filters the dump itself (NETLINK_GET_STRICT_CHK, on
+// for this request only: libnl's other dumps send headers it would refuse),
+// so asking about the bridge does not cost a walk over every veth's
+// addresses; a kernel without it (before 4.20) sends them all, and the
+// caller filters anyway.
+int request_addresses(Netlink& nl, int index, int family) {
+  const int fd = nl_socket_get_fd(nl.get());
+  int on = index != 0 ? 1 : 0;
+  const bool strict = on && ::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof on) == 0;
+  ifaddrmsg hdr{};
+  hdr.ifa_family = static_cast<unsigned char>(family);
+  hdr.ifa_index = strict ? static_cast<unsigned>(index) : 0;
+  int rc = nl.request([&](nl_sock* s) { return nl_send_simple(s, RTM_GETADDR, NLM_F_DUMP, &hdr, sizeof hdr); });
+  if (strict) {
+    int off = 0;
+    ::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &off, sizeof off);
+  }
+  return rc;
 }
 
 }  // namespace
@@ -61,7 +84,7 @@ std::vector<addr::Cidr> link_addresses(Netlink& nl, int index, int family, bool 
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_msg, &ctx);
   const int rc = dump_retrying([&] {
     ctx.out.clear();
-    int r = nl.request([&](nl_sock* s) { return nl_rtgen_request(s, RTM_GETADDR, family, NLM_F_DUMP); });
+    int r = request_addresses(nl, index, family);
     return r < 0 ? r : nl_recvmsgs(nl.get(), cb.get());
   });
   if (rc < 0) throw nl_error("list addresses", rc, &nl);

@@ -11,7 +11,7 @@
 namespace nh::netlink {
 
 void create_veth(Netlink& nl, const VethSpec& spec) {
-  std::unique_ptr<rtnl_link, Deleter<rtnl_link_veth_release>> veth(must(rtnl_link_veth_alloc(), "alloc veth"));
+  base::CHandle<rtnl_link, rtnl_link_veth_release> veth(must(rtnl_link_veth_alloc(), "alloc veth"));
   rtnl_link_set_name(veth.get(), spec.host_name.c_str());
   rtnl_link_set_mtu(veth.get(), spec.mtu);
   rtnl_link_set_master(veth.get(), spec.bridge_index);

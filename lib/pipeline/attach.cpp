@@ -1,6 +1,7 @@
 #include "lib/pipeline/attach.hpp"
 
 #include <netlink/errno.h>
+#include <sys/socket.h>
 
 #include <optional>
 
@@ -67,6 +68,8 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vec
     create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, ""});
     const std::string veth = a.host_veth;
     undo.push("delete " + veth, [&host, veth] { netlink::delete_link(host, veth); });
+    // Up, but without carrier until the peer is up inside: no IPv6 yet.
+    disable_ipv6_on(veth);
     auto made = netlink::find_link(host, veth);
     if (!made) throw Error("create veth " + veth, "it vanished right after creation");
     a.host_ifindex = made->index;
@@ -83,6 +86,9 @@ std::vector<container::SysctlChange> configure_inside(const netlink::Netns& ns,
   // with a failed container, so its sysctls need no undo.
   ns.run_inside([&] {
     inside = netlink::Netlink::connect();
+    // Before the annotated sysctls, so one may turn IPv6 back on.
+    for (const auto& a : added)
+      if (!a.network.subnet(AF_INET6)) disable_ipv6_on(a.iface);
     if (!sysctls.empty()) changed = container::apply_sysctls(sysctls);
   });
   try {

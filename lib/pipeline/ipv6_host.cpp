@@ -3,6 +3,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include "lib/base/error.hpp"
 #include "lib/base/log.hpp"
 #include "lib/base/sysctl.hpp"
@@ -13,6 +15,14 @@ namespace nh::pipeline {
 
 void configure_bridge_ipv6(const net::Network& n) {
   if (n.subnet(AF_INET6)) base::ensure_sysctl("net/ipv6/conf/" + n.bridge + "/accept_ra", "0");
+}
+
+void disable_ipv6_on(const std::string& iface) {
+  try {
+    base::ensure_sysctl("net/ipv6/conf/" + iface + "/disable_ipv6", "1");
+  } catch (const base::Error& e) {
+    if (!e.is_errno(ENOENT)) throw;  // a kernel without IPv6: nothing to quiet
+  }
 }
 
 void enable_ipv6_forwarding(netlink::Netlink& host) {
@@ -29,7 +39,7 @@ void enable_ipv6_forwarding(netlink::Netlink& host) {
       continue;
     }
     if (accept_ra == "1")
-      base::log_error("warning: this host's IPv6 default route was learned from router advertisements on " + *name +
+      base::log_warning("this host's IPv6 default route was learned from router advertisements on " + *name +
                       ", and with forwarding on Linux ignores them there: set net.ipv6.conf." + *name +
                       ".accept_ra=2 to keep the route");
   }

@@ -166,6 +166,22 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     UndoStack undo;
     undo.push("release the leases of " + req.id, [&] { pool.undo_claim(claim, req.id); });
     fw = firewall::make_firewall(sb.firewall.empty() ? backend : sb.firewall);
+    // The firewall first: its rules name bridges and addresses, not links, so
+    // they need nothing built yet; and after an nftables commit the kernel
+    // frees the batch an RCU grace period later, which a process exiting
+    // right after its commit waits for (its socket's release flushes that
+    // work). Committed first, the grace period passes while the links are
+    // built.
+    firewall::Change change;
+    change.ensure_networks = networks_of(sb);
+    if (!mine.ports.empty()) {
+      change.add_ports.push_back(mine);
+      firewall::Change removal;
+      removal.remove_ports.push_back(mine);
+      undo.push("remove the port rules of " + req.id, [&fw, removal] { fw->apply(removal); });
+    }
+    fw->apply(change);
+    timer.step("firewall");
 
     if (claim.kind == ipam::ClaimKind::kAllocated) {
       build_host_links(host, ns, claim.added, bridge_checks, undo);
@@ -201,16 +217,6 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
         break;
       }
     timer.step("sysctls");
-    firewall::Change change;
-    change.ensure_networks = networks_of(sb);
-    if (!mine.ports.empty()) {
-      change.add_ports.push_back(mine);
-      firewall::Change removal;
-      removal.remove_ports.push_back(mine);
-      undo.push("remove the port rules of " + req.id, [&fw, removal] { fw->apply(removal); });
-    }
-    fw->apply(change);
-    timer.step("firewall");
     if (!mine.ports.empty() && carrier) {
       // So 127.0.0.1 may be DNAT'd out of the bridge; only now that the INPUT
       // guard against CVE-2020-8558 is in place.

@@ -35,6 +35,9 @@ check "c1 pings the gateway" timeout 10 runc exec c1 ping -c1 -W2 172.19.0.1
 check "the host reaches c2" timeout 10 busybox ping -c1 -W2 "$IP2"
 check "ip_forward is on" grep -qx 1 /proc/sys/net/ipv4/ip_forward
 expect_eq "two host veths on the bridge" 2 "$(ip -o link show master netns0 | wc -l)"
+# IPv4-only: nothing of IPv6 on either end, so nothing is flooded to the other ports.
+expect_eq "the host veth has IPv6 off" 1 "$(cat /proc/sys/net/ipv6/conf/"$(veth_of "$IP1")"/disable_ipv6)"
+expect_eq "c1's eth0 has no IPv6 address" "" "$(timeout 10 runc exec c1 ip -6 -o addr show dev eth0)"
 
 echo "# one rule set per bridge, however many containers"
 check "c3 starts" start c3
@@ -86,12 +89,12 @@ expect_eq "no veth left by the failed setup" "$VETHS_BEFORE" "$(veth_count)"
 expect_eq "no lease left by the failed setup" "$LEASES_BEFORE" "$(lease_count)"
 timeout 20 runc delete -f taken >/dev/null 2>&1
 
-# The firewall is the last step: make it fail after veth, address and route
-# exist. It publishes a port, so even with every network rule in place its
-# setup has something to add.
+# The firewall step fails: the lease claimed before it is released, and no
+# link is left. It publishes a port, so even with every network rule in
+# place its setup has something to add.
 ANNOTATIONS='"netns-hook.ports": "9099:80"' with_firewall_failing check "a setup failing at the firewall step fails the start" start_fails latefail
 check "the error says why the firewall failed" grep -q "$FW_FAILURE" "$WORK/latefail/log"
-expect_eq "the veth made before the failure was removed" "$VETHS_BEFORE" "$(veth_count)"
+expect_eq "no veth is left" "$VETHS_BEFORE" "$(veth_count)"
 expect_eq "the lease made before the failure was released" "$LEASES_BEFORE" "$(lease_count)"
 timeout 20 runc delete -f latefail >/dev/null 2>&1
 
@@ -107,11 +110,12 @@ check "the example is deleted" timeout 30 runc delete -f example
 
 echo "# sysctls, a resolv.conf and an ip netns name, seen from inside"
 make_rootfs "$WORK/rootfs-x"  # its own: the resolv.conf is written into it
-HOOK_ARGS="--dns 10.0.0.53" ANNOTATIONS='"netns-hook.sysctl": "net.core.somaxconn=1024,net.ipv4.conf.eth0.arp_ignore=1"' \
+HOOK_ARGS="--dns 10.0.0.53" ANNOTATIONS='"netns-hook.sysctl": "net.core.somaxconn=1024,net.ipv4.conf.eth0.arp_ignore=1,net.ipv6.conf.eth0.disable_ipv6=0"' \
   make_bundle "$WORK/x1" "$WORK/rootfs-x" "$HOOK"
 check "x1 starts" runc_start x1 "$WORK/x1"
 expect_eq "somaxconn as annotated, inside" 1024 "$(timeout 10 runc exec x1 cat /proc/sys/net/core/somaxconn)"
 expect_eq "eth0's arp_ignore as annotated, inside" 1 "$(timeout 10 runc exec x1 cat /proc/sys/net/ipv4/conf/eth0/arp_ignore)"
+expect_eq "an annotation turns eth0's IPv6 back on" 0 "$(timeout 10 runc exec x1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)"
 check "the container reads the nameserver" bash -c "timeout 10 runc exec x1 cat /etc/resolv.conf | grep -qx 'nameserver 10.0.0.53'"
 check "ip netns exec nh-x1 sees its address" bash -c "ip netns exec nh-x1 ip -4 -o addr show eth0 | grep -q ' $(container_ip x1)/'"
 check "x1 deleted" timeout 30 runc delete -f x1

@@ -18,24 +18,18 @@
 #include <memory>
 #include <optional>
 
+#include "lib/base/c_handle.hpp"
 #include "lib/base/error.hpp"
 
 namespace nh::firewall::nftables {
 
 namespace {
 
-template <auto Fn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
-using TablePtr = std::unique_ptr<nftnl_table, Deleter<nftnl_table_free>>;
-using ChainPtr = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain_free>>;
-using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule_free>>;
-using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set_free>>;
-using UdataPtr = std::unique_ptr<nftnl_udata_buf, Deleter<nftnl_udata_buf_free>>;
+using TablePtr = base::CHandle<nftnl_table, nftnl_table_free>;
+using ChainPtr = base::CHandle<nftnl_chain, nftnl_chain_free>;
+using RulePtr = base::CHandle<nftnl_rule, nftnl_rule_free>;
+using SetPtr = base::CHandle<nftnl_set, nftnl_set_free>;
+using UdataPtr = base::CHandle<nftnl_udata_buf, nftnl_udata_buf_free>;
 
 template <class T>
 T* must(T* p) {
@@ -432,7 +426,7 @@ Element element_of(nftnl_set_elem* el, const std::string& map) {
 void each_element(const nlmsghdr* n, const std::string& map, const std::function<void(Element)>& fn) {
   SetPtr s(must(nftnl_set_alloc()));
   if (nftnl_set_elems_nlmsg_parse(n, s.get()) != 0) return;
-  std::unique_ptr<nftnl_set_elems_iter, Deleter<nftnl_set_elems_iter_destroy>> it(nftnl_set_elems_iter_create(s.get()));
+  base::CHandle<nftnl_set_elems_iter, nftnl_set_elems_iter_destroy> it(nftnl_set_elems_iter_create(s.get()));
   if (!it) return;
   for (nftnl_set_elem* el = nftnl_set_elems_iter_next(it.get()); el; el = nftnl_set_elems_iter_next(it.get()))
     fn(element_of(el, map));

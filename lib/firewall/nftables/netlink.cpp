@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lib/base/c_handle.hpp"
 #include "lib/base/error.hpp"
 
 namespace nh::firewall::nftables {
@@ -101,7 +102,7 @@ std::uint32_t NftSocket::generation() {
   std::uint32_t id = 0;
   query([](char* buf, std::uint32_t seq) { return message(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, seq); },
         [&](const nlmsghdr* n) {
-          std::unique_ptr<nftnl_gen, decltype(&nftnl_gen_free)> gen(nftnl_gen_alloc(), nftnl_gen_free);
+          base::CHandle<nftnl_gen, nftnl_gen_free> gen(nftnl_gen_alloc());
           if (gen && nftnl_gen_nlmsg_parse(n, gen.get()) == 0) id = nftnl_gen_get_u32(gen.get(), NFTNL_GEN_ID);
         },
         "read the nftables ruleset's generation");
