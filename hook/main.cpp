@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <iostream>
 
 #include "hook/cli.hpp"
@@ -14,6 +16,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/base/log.hpp"
 #include "lib/base/version.hpp"
+#include "lib/cni/plugin.hpp"
 #include "lib/input/oci_request.hpp"
 #include "lib/input/oci_state.hpp"
 #include "lib/pipeline/firewall_choice.hpp"
@@ -77,6 +80,15 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The same binary is a CNI plugin when a CNI client runs it.
+  if (std::getenv("CNI_COMMAND"))
+    return nh::cni::run_plugin(
+        [](const char* name) -> std::optional<std::string> {
+          const char* v = std::getenv(name);
+          return v ? std::optional<std::string>(v) : std::nullopt;
+        },
+        [] { return nh::base::read_all_limited(STDIN_FILENO, nh::cni::kMaxInputBytes, "read the network configuration"); },
+        std::cout);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return run(args);

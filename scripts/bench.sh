@@ -128,7 +128,7 @@ measure_at() {
     NS=()
     make_namespaces "$samples"
     for pid in "${NS[@]}"; do
-      time_into "$RES/floor-bridge-$size" -- "$(command -v ip)" link add "fb$pid" master netns0 type veth peer name eth0 netns "$pid"
+      time_into "$RES/floor-bridge-$size" -- "$(command -v ip)" link add "fb$pid" master netns0 up type veth peer name eth0 netns "$pid"
     done
     for pid in "${NS[@]}"; do ip link del "fb$pid"; done
     kill "${NS[@]}" 2>/dev/null || true
@@ -155,10 +155,13 @@ measure_ports() {
   [ $((size + samples)) -le 1023 ] || samples=$((1023 - size))
   NS=()
   make_namespaces "$samples"
+  # The firewall step's own time, from the debug log's step line of each run.
   for pid in "${NS[@]}"; do
     port=$((NEXT_PORT++))
-    time_into "$RES/ports-$fw-setup-$size" --stdin "$(hook_state "p-$size-$pid" creating "$pid" "$(publishing $port)")" -- "$HOOK" "${args[@]}"
+    time_into "$RES/ports-$fw-setup-$size" --stdin "$(hook_state "p-$size-$pid" creating "$pid" "$(publishing $port)")" \
+      -- "$HOOK" "${args[@]}" --log-level debug --log-file "$RES/steps-$fw-$size.log"
   done
+  sed -n 's/.*steps: .*firewall \([0-9]*\) us.*/\1/p' "$RES/steps-$fw-$size.log" >"$RES/ports-$fw-firewall-$size"
   for pid in "${NS[@]}"; do
     time_into "$RES/ports-$fw-teardown-$size" --stdin "$(hook_state "p-$size-$pid" stopped)" -- "$HOOK" "${args[@]}"
   done
@@ -169,7 +172,18 @@ echo "bench: netns-hook at sizes ${SIZES[*]}, $SAMPLES samples each" >&2
 for s in "${SIZES[@]}"; do measure_at "$s" hook; done
 # What is filled stays only as long as it is measured against: a namespace
 # whose process exits takes its veth with it.
-drop_fill() { [ "${#HOLDERS[@]}" -gt 0 ] && kill "${HOLDERS[@]}" 2>/dev/null; HOLDERS=(); sleep 2; }
+# The kernel tears a dead namespace down in the background (its veths with
+# it), holding the locks setups need: wait until it is done, or the next
+# figures measure that.
+drop_fill() {
+  [ "${#HOLDERS[@]}" -gt 0 ] && kill "${HOLDERS[@]}" 2>/dev/null
+  HOLDERS=()
+  for _ in $(seq 600); do
+    [ "$(ip -o link show type veth 2>/dev/null | wc -l)" -eq 0 ] && break
+    sleep 0.2
+  done
+  sleep 2
+}
 drop_fill
 for fw in iptables nftables; do
   echo "bench: setup publishing a port, firewall $fw, at sizes ${SIZES[*]}" >&2
@@ -239,6 +253,8 @@ for fw in iptables nftables; do
   for s in "${SIZES[@]}"; do
     row "$fw: setup with a port, $s publishing" "$RES/ports-$fw-setup-$s"
     row "$fw: teardown with a port, $s publishing" "$RES/ports-$fw-teardown-$s"
+    [ -s "$RES/ports-$fw-firewall-$s" ] && printf '| %-40s | %5d | %9s | |\n' "$fw: its firewall step, $s publishing" \
+      "$(wc -l <"$RES/ports-$fw-firewall-$s")" "$(ms "$(median "$RES/ports-$fw-firewall-$s")")"
   done
 done
 row "floor: ip link add veth peer netns PID" "$RES/floor"
@@ -268,6 +284,8 @@ echo "| netns-hook setup at $last / at $first | $(ratio "$h_last" "$h_first") | 
 echo "| (kernel alone: floor on the bridge at $last / at $first) | $(ratio "$(median "$RES/floor-bridge-$last")" "$(median "$RES/floor-bridge-$first")") | |"
 echo "| netns-hook setup / floor | $(ratio "$h_first" "$floor") | <= 2 |"
 echo "| nftables: setup with a port at $last / at $first publishing | $(ratio "$(median "$RES/ports-nftables-setup-$last")" "$(median "$RES/ports-nftables-setup-$first")") | <= 1.3 |"
+echo "| nftables: its firewall step at $last / at $first publishing | $(ratio "$(median "$RES/ports-nftables-firewall-$last")" "$(median "$RES/ports-nftables-firewall-$first")") | |"
+echo "| (iptables: its firewall step at $last / at $first publishing) | $(ratio "$(median "$RES/ports-iptables-firewall-$last")" "$(median "$RES/ports-iptables-firewall-$first")") | |"
 echo "| (iptables: setup with a port at $last / at $first publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$last")" "$(median "$RES/ports-iptables-setup-$first")") | |"
 echo "| (iptables / nftables: setup with a port, $first publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$first")" "$(median "$RES/ports-nftables-setup-$first")") | |"
 echo "| (iptables / nftables: setup with a port, $last publishing) | $(ratio "$(median "$RES/ports-iptables-setup-$last")" "$(median "$RES/ports-nftables-setup-$last")") | |"

@@ -108,6 +108,15 @@ std::optional<Sandbox> Pool::load(const std::string& key) {
 
 void Pool::store(const Sandbox& s) { base::write_file_atomic(sandboxes_, s.key, to_json(s)); }
 
+std::size_t Pool::lease_count(const std::string& network, int family) {
+  UniqueFd dir = pool_dir(network, false);
+  if (!dir.valid()) return 0;
+  std::size_t n = 0;
+  for (const auto& name : base::list_dir(dir))
+    if (auto ip = addr::IpAddress::parse(name); ip && ip->family() == family) ++n;
+  return n;
+}
+
 std::optional<std::string> Pool::recorded_firewall_backend() {
   auto text = base::read_file_at(dir_, "firewall");
   if (!text) return std::nullopt;
@@ -166,6 +175,7 @@ Attachment Pool::lease(const AttachmentClaim& a, const ClaimRequest& req, const 
   att.iface = a.iface;
   att.host_veth = a.host_veth;
   att.default_route = a.default_route;
+  att.mac = a.mac;
   att.created_us = now_us();
   att.building_pid = ::getpid();
   const std::string& name = a.network.name;
@@ -365,18 +375,20 @@ Claim Pool::join(const ClaimRequest& req, Sandbox sb) {
   return claim_of(ClaimKind::kJoined, sb);
 }
 
-void Pool::activate(const Claim& c) {
-  if (c.added.empty()) return;
+Sandbox Pool::activate(const Claim& c) {
+  if (c.added.empty()) return c.sandbox;
   auto held = lock();
   auto sb = load(c.sandbox.key);
-  if (!sb || !same_sandbox(*sb, c.sandbox)) return;
+  if (!sb || !same_sandbox(*sb, c.sandbox)) return c.sandbox;
   for (auto& a : sb->attachments)
     for (const auto& added : c.added)
       if (a.iface == added.iface && a.created_us == added.created_us) {
         a.building_pid = 0;
         a.host_ifindex = added.host_ifindex;
+        a.host_mac = added.host_mac;
       }
   store(*sb);
+  return *sb;
 }
 
 void Pool::undo_claim(const Claim& c, const std::string& id) {

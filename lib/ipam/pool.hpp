@@ -40,6 +40,7 @@ struct AttachmentClaim {
   std::vector<addr::IpAddress> requested;  // checked against the network already
   std::string requested_source;            // for messages
   bool default_route = false;
+  std::string mac;           // the container end's, "" for one the kernel picks
 };
 
 struct ClaimRequest {
@@ -97,8 +98,9 @@ class Pool {
   Claim claim(const ClaimRequest& req);
   // Marks the attachments a claim added as built, recording their host
   // veths' indexes (`added` as the caller completed it); once all are built,
-  // other containers of the namespace may join it.
-  void activate(const Claim& c);
+  // other containers of the namespace may join it. Returns the sandbox as
+  // stored now (the claim's when it is gone).
+  Sandbox activate(const Claim& c);
   // Undoes a claim (setup rollback).
   void undo_claim(const Claim& c, const std::string& id);
   // Teardown, first half. Without `iface` (OCI): removes the container; when
@@ -136,6 +138,8 @@ class Pool {
   // call ever, `choose()` picks it (under the lock, so two first setups
   // agree) and `*chosen_now` says so.
   std::string firewall_backend(const std::function<std::string()>& choose, bool* chosen_now = nullptr);
+  // How many addresses of `family` are leased on the network (CNI STATUS).
+  std::size_t lease_count(const std::string& network, int family);
   // The recorded backend, if a setup recorded one; reads without the lock.
   std::optional<std::string> recorded_firewall_backend();
   const std::string& path() const { return path_; }

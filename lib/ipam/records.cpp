@@ -84,6 +84,8 @@ std::string to_json(const Sandbox& s) {
                     {"iface", a.iface},
                     {"host_veth", a.host_veth},
                     {"host_ifindex", a.host_ifindex},
+                    {"mac", a.mac},
+                    {"host_mac", a.host_mac},
                     {"addresses", addrs},
                     {"created_us", a.created_us},
                     {"default_route", a.default_route},
@@ -132,6 +134,8 @@ Sandbox sandbox_from_json(const std::string& text, const std::string& source) {
       a.iface = ja.at("iface").get<std::string>();
       a.host_veth = ja.at("host_veth").get<std::string>();
       a.host_ifindex = ja.at("host_ifindex").get<int>();
+      a.mac = ja.value("mac", "");
+      a.host_mac = ja.value("host_mac", "");
       a.created_us = ja.at("created_us").get<std::int64_t>();
       for (const auto& ad : ja.at("addresses")) a.addresses.push_back(address_from(ad, what));
       a.default_route = ja.at("default_route").get<bool>();

@@ -26,6 +26,8 @@ struct Attachment {
   std::string iface;          // inside the container
   std::string host_veth;
   int host_ifindex = 0;       // the host veth's index once built: teardown deletes that link, not a namesake
+  std::string mac;            // the container end's MAC when one was asked for (CNI), else ""
+  std::string host_mac;       // the host veth's MAC once built (a CNI result names both)
   std::vector<Address> addresses;
   bool default_route = false;
   std::int64_t created_us = 0;  // when it was leased: tells it from one re-added since on the same interface

@@ -65,7 +65,7 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vec
     auto bridge = netlink::ensure_bridge(host, bridge_spec(n), check);
     if (bridge.created) base::log_info("created bridge " + n.bridge + " for network " + n.name);
     configure_bridge_ipv6(n);
-    create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, ""});
+    create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, a.mac});
     const std::string veth = a.host_veth;
     undo.push("delete " + veth, [&host, veth] { netlink::delete_link(host, veth); });
     // Up, but without carrier until the peer is up inside: no IPv6 yet.
@@ -73,6 +73,7 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vec
     auto made = netlink::find_link(host, veth);
     if (!made) throw Error("create veth " + veth, "it vanished right after creation");
     a.host_ifindex = made->index;
+    a.host_mac = made->mac;
   }
 }
 

@@ -47,7 +47,7 @@ ipam::ClaimRequest claim_request(const input::Request& req, const netlink::Netns
   c.firewall = firewall;
   for (const auto& a : req.attachments)
     c.attachments.push_back({a.network, a.definition, a.iface, net::host_veth_name(req.id, a.network.name, a.iface),
-                             a.requested, a.requested_source, a.default_route});
+                             a.requested, a.requested_source, a.default_route, a.mac});
   return c;
 }
 
@@ -225,14 +225,14 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     }
 
     // Only now may other containers join the namespace: everything it needs is in place.
-    pool.activate(claim);
+    ipam::Sandbox built = pool.activate(claim);
     undo.commit();
     if (claim.kind == ipam::ClaimKind::kJoined) {
       log_info("container " + req.id + " joined the namespace of " + sb.members.front().id);
-      return {SetupOutcome::kJoined, sb};
+      return {SetupOutcome::kJoined, built};
     }
     log_info("container " + req.id + ": " + summary(claim.added) + " (firewall " + fw->name() + ")");
-    return {SetupOutcome::kConfigured, sb};
+    return {SetupOutcome::kConfigured, built};
   });
 }
 

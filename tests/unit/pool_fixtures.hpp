@@ -34,7 +34,7 @@ inline nh::net::Network network(const std::string& subnet = "172.19.0.0/16", con
 }
 
 inline nh::ipam::AttachmentClaim on(const nh::net::Network& n, const std::string& iface = "eth0") {
-  return {n, "", iface, "nh-" + iface + "-" + n.name, {}, "", true};
+  return {n, "", iface, "nh-" + iface + "-" + n.name, {}, "", true, ""};
 }
 
 // A request from a container whose namespace is fake (pid 0: never alive),
