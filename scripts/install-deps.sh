@@ -11,8 +11,9 @@ packages=(
   # tests and demo: a real runtime, a static busybox for container root
   # filesystems, and the tools the tests use to look at what the hook did
   runc busybox-static iproute2 iptables nftables util-linux procps coreutils jq
-  # the other runtimes the end-to-end tests run (podman brings conmon)
-  crun podman
+  # the other runtimes the end-to-end tests run (podman brings conmon), and
+  # containerd, whose ctr drives netns-hook as a CNI plugin
+  crun podman containerd
   # the benchmark compares with the CNI bridge plugin
   containernetworking-plugins
   # scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes

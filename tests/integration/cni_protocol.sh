@@ -233,6 +233,23 @@ printf '{"name": "other", "bridge": "nh-other", "subnets": [{"subnet": "10.77.0.
 cni_rejects "a network file whose subnet overlaps" 7 ADD h1 eth0 /run/netns/h1 "$(conf 1.0.0)"
 rm -f "$NETWORKS_DIR/other.json"
 
+echo "# the shipped configurations, as a client hands them to the plugin"
+EXAMPLES=$(cd "$(dirname "$0")/../../config-examples/cni" && pwd)
+# (containerd's CRI fills {{.PodCIDR}} in from the node's pod CIDR.)
+for f in 10-netns-hook.conflist:10.90.0. containerd-cri-template.conflist:10.244.1.; do
+  file=${f%%:*} prefix=${f#*:}
+  plugin=$(sed 's|{{.PodCIDR}}|10.244.1.0/24|' "$EXAMPLES/$file" |
+    jq -c --arg s "$STATE_DIR" --arg n "$NETWORKS_DIR" --arg fw "$FW" \
+      '.plugins[0] + {cniVersion: .cniVersion, name: .name, stateDir: $s, networksDir: $n, firewall: $fw}')
+  ip netns add ex 2>/dev/null
+  cni ADD ex eth0 /run/netns/ex "$plugin"
+  check "$file: ADD succeeds" ok
+  check "$file: the address is in its subnet ($(ns_addr ex))" bash -c "[[ '$(ns_addr ex)' == $prefix* ]]"
+  cni DEL ex eth0 /run/netns/ex "$plugin"
+  check "$file: DEL succeeds" ok
+  ip netns del ex
+done
+
 echo "# everything goes away"
 expect_eq "no lease left" 0 "$(lease_count)"
 expect_eq "no veth left" 0 "$(veth_count)"

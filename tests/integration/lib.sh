@@ -211,3 +211,42 @@ rejects() {
   if [ "$before" != "$after" ]; then fail "$desc: the system changed"; diff <(echo "$before") <(echo "$after") | head; return; fi
   pass "$desc ($err)"
 }
+
+# cni_dirs: what CNI clients read and write with no flag to move it
+# (/etc/cni/net.d, /var/lib/cni, /opt/cni/bin), each a tmpfs of this
+# sandbox's own mount namespace; the machine's stay as they are. Only inside
+# tests/sandbox.sh.
+cni_dirs() {
+  [ "${NH_IN_SANDBOX:-}" = 1 ] || { echo "cni_dirs: only inside tests/sandbox.sh" >&2; return 1; }
+  [ -d /etc/cni/net.d ] || { echo "cni_dirs: /etc/cni/net.d is missing (the podman package makes it)" >&2; return 1; }
+  mount -t tmpfs -o mode=0755 tmpfs /etc/cni/net.d
+  # /var/lib/cni and /opt/cni may not exist: a tmpfs over their parents (only
+  # CNI's caches and plugins are used below them here).
+  mount -t tmpfs -o mode=0755 tmpfs /var/lib && mkdir -p /var/lib/cni
+  mount -t tmpfs -o mode=0755 tmpfs /opt && mkdir -p /opt/cni/bin
+}
+
+# make_oci_image ROOTFS TARBALL NAME: an OCI image archive of ROOTFS in one
+# uncompressed layer, named NAME (the annotation ctr images import reads).
+make_oci_image() {
+  local rootfs=$1 out=$2 name=$3 dir
+  dir=$(mktemp -d /tmp/nh-image.XXXXXX)
+  mkdir -p "$dir/blobs/sha256"
+  tar -C "$rootfs" -cf "$dir/layer.tar" .
+  local layer lsize config csize manifest msize
+  layer=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1); lsize=$(stat -c %s "$dir/layer.tar")
+  mv "$dir/layer.tar" "$dir/blobs/sha256/$layer"
+  printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$layer" >"$dir/config.json"
+  config=$(sha256sum "$dir/config.json" | cut -d' ' -f1); csize=$(stat -c %s "$dir/config.json")
+  mv "$dir/config.json" "$dir/blobs/sha256/$config"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$config" "$csize" "$layer" "$lsize" >"$dir/manifest.json"
+  manifest=$(sha256sum "$dir/manifest.json" | cut -d' ' -f1); msize=$(stat -c %s "$dir/manifest.json")
+  mv "$dir/manifest.json" "$dir/blobs/sha256/$manifest"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$manifest" "$msize" "$name" "${name##*:}" >"$dir/index.json"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  tar -C "$dir" -cf "$out" oci-layout index.json blobs
+  rm -rf "$dir"
+}
