@@ -11,7 +11,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   echo "fuzz.sh: SECONDS must be a positive integer, not \"$seconds\"" >&2
   exit 2
 fi
-targets=(oci_state ports config cidr network)
+targets=(oci_state ports config cidr network cni_config)
 
 bash scripts/install-deps.sh
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \

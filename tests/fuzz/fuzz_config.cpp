@@ -94,7 +94,8 @@ void check_valid(const nh::input::Settings& s) {
   require(gw.address() != gw.network() && gw.address() != gw.last(), "accepted --ip " + gw.str());
   require(n.mtu >= 68 && n.mtu <= 65535, "accepted --mtu " + std::to_string(n.mtu));
   require(!s.state_dir.empty() && s.state_dir[0] == '/', "accepted --state-dir " + nh::base::printable(s.state_dir));
-  require(s.firewall == "iptables" || s.firewall == "none", "accepted --firewall " + nh::base::printable(s.firewall));
+  require(s.firewall == "auto" || s.firewall == "iptables" || s.firewall == "nftables" || s.firewall == "none",
+          "accepted --firewall " + nh::base::printable(s.firewall));
   try {
     nh::net::validate(n);
     nh::net::validate_ifname(s.iface, "--iface");

@@ -17,8 +17,12 @@ void check_mapping(const nh::addr::PortMapping& m) {
   require(m.host_port >= 1 && m.container_port >= 1, "accepted port 0: " + m.str());
   require(m.protocol == "tcp" || m.protocol == "udp" || m.protocol == "sctp", "accepted protocol " + m.str());
   if (m.host_ip) {
-    require(m.host_ip->is_v4(), "accepted a non-IPv4 host address: " + m.str());
-    require(*m.host_ip != nh::addr::IpAddress::v4(0), "0.0.0.0 kept as an address instead of \"all\": " + m.str());
+    // The unspecified addresses mean "every address of a family" (any_family),
+    // and the IPv6 loopback cannot be DNAT'd from: neither is kept as an address.
+    require(*m.host_ip != nh::addr::IpAddress::v4(0) && *m.host_ip != *nh::addr::IpAddress::parse("::"),
+            "an unspecified address kept as an address instead of \"all\": " + m.str());
+    require(*m.host_ip != *nh::addr::IpAddress::parse("::1"), "accepted the IPv6 loopback: " + m.str());
+    require(m.any_family == 0, "a mapping with both an address and a family: " + m.str());
   }
   // str() is what `netns-hook ls` shows and the lease records: it must parse back.
   std::vector<nh::addr::PortMapping> again;
