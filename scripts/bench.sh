@@ -79,21 +79,41 @@ hook_setup() { printf '%s' "$(hook_state "$1" creating "$2")" | "$HOOK" >/dev/nu
 CNI_CONF='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"ipam":{"type":"host-local","subnet":"10.88.0.0/16","dataDir":"/run/cni-bench-ipam"}}'
 cni_env() { echo "--env CNI_COMMAND=$1 --env CNI_CONTAINERID=$2 --env CNI_NETNS=/proc/$3/ns/net --env CNI_IFNAME=eth0 --env CNI_PATH=$CNI_DIR"; }
 cni_add() { printf '%s' "$CNI_CONF" | env CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_NETNS="/proc/$2/ns/net" CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR $CNI_DIR/bridge >/dev/null; }
+# netns-hook as a CNI plugin, on a network and state directory of its own.
+NH_CNI_CONF='{"cniVersion":"1.0.0","name":"bench","type":"netns-hook","bridge":"nhcni0","subnets":[{"subnet":"10.87.0.0/16"}],"stateDir":"/run/nh-bench-cni"}'
+nhcni_add() { printf '%s' "$NH_CNI_CONF" | env CNI_COMMAND=ADD CNI_CONTAINERID="$1" CNI_NETNS="/proc/$2/ns/net" CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR "$HOOK" >/dev/null; }
+
+# One container set up (fill), or one timed setup or teardown (into
+# RES/TOOL-setup-SIZE, RES/TOOL-teardown-SIZE), by TOOL: hook (the OCI hook),
+# nhcni (netns-hook as a CNI plugin) or cni (the CNI bridge plugin).
+fill_one() {  # fill_one TOOL ID PID
+  case $1 in hook) hook_setup "$2" "$3" ;; nhcni) nhcni_add "$2" "$3" ;; cni) cni_add "$2" "$3" ;; esac
+}
+time_one() {  # time_one TOOL setup|teardown ID PID SIZE
+  local tool=$1 what=$2 id=$3 pid=$4 size=$5 cmd
+  [ "$what" = setup ] && cmd=ADD || cmd=DEL
+  # shellcheck disable=SC2046
+  case $tool in
+    hook)
+      if [ "$what" = setup ]; then time_into "$RES/hook-setup-$size" --stdin "$(hook_state "$id" creating "$pid")" -- "$HOOK"
+      else time_into "$RES/hook-teardown-$size" --stdin "$(hook_state "$id" stopped)" -- "$HOOK"; fi ;;
+    nhcni) time_into "$RES/nhcni-$what-$size" --stdin "$NH_CNI_CONF" $(cni_env $cmd "$id" "$pid") -- "$HOOK" ;;
+    cni) time_into "$RES/cni-$what-$size" --stdin "$CNI_CONF" $(cni_env $cmd "$id" "$pid") -- $CNI_DIR/bridge ;;
+  esac
+}
 
 # measure_at SIZE TOOL: bring the bridge up to SIZE containers (they stay for
 # the next, larger size), then time SAMPLES setups and SAMPLES teardowns of
 # further containers.
 FILLED_hook=0
+FILLED_nhcni=0
 FILLED_cni=0
 measure_at() {
   local size=$1 tool=$2 i pid id
   local filled_var=FILLED_$tool
   NS=()
   make_namespaces $((size - ${!filled_var}))
-  for pid in "${NS[@]}"; do
-    id="fill-$pid"
-    if [ "$tool" = hook ]; then hook_setup "$id" "$pid"; else cni_add "$id" "$pid"; fi
-  done
+  for pid in "${NS[@]}"; do fill_one "$tool" "fill-$pid" "$pid"; done
   printf -v "$filled_var" '%s' "$size"
   # Let the kernel's per-device background work from the fill (IPv6 link-local
   # addresses, DAD, MLD) finish, so it is not billed to the samples.
@@ -103,24 +123,8 @@ measure_at() {
   [ $((size + samples)) -le 1023 ] || samples=$((1023 - size))
   NS=()
   make_namespaces "$samples"
-  for pid in "${NS[@]}"; do
-    id="m-$size-$pid"
-    if [ "$tool" = hook ]; then
-      time_into "$RES/hook-setup-$size" --stdin "$(hook_state "$id" creating "$pid")" -- "$HOOK"
-    else
-      # shellcheck disable=SC2046
-      time_into "$RES/cni-setup-$size" --stdin "$CNI_CONF" $(cni_env ADD "$id" "$pid") -- $CNI_DIR/bridge
-    fi
-  done
-  for pid in "${NS[@]}"; do
-    id="m-$size-$pid"
-    if [ "$tool" = hook ]; then
-      time_into "$RES/hook-teardown-$size" --stdin "$(hook_state "$id" stopped)" -- "$HOOK"
-    else
-      # shellcheck disable=SC2046
-      time_into "$RES/cni-teardown-$size" --stdin "$CNI_CONF" $(cni_env DEL "$id" "$pid") -- $CNI_DIR/bridge
-    fi
-  done
+  for pid in "${NS[@]}"; do time_one "$tool" setup "m-$size-$pid" "$pid" "$size"; done
+  for pid in "${NS[@]}"; do time_one "$tool" teardown "m-$size-$pid" "$pid" "$size"; done
   kill "${NS[@]}" 2>/dev/null || true
   if [ "$tool" = hook ]; then
     # The same single request with the port joining the bridge: what the kernel
@@ -191,6 +195,10 @@ for fw in iptables nftables; do
   drop_fill
 done
 
+echo "bench: netns-hook as a CNI plugin at sizes ${SIZES[*]}" >&2
+for s in "${SIZES[@]}"; do measure_at "$s" nhcni; done
+drop_fill
+
 HAVE_CNI=0
 if [ -x $CNI_DIR/bridge ] && [ -x $CNI_DIR/host-local ]; then
   HAVE_CNI=1
@@ -246,6 +254,10 @@ for s in "${SIZES[@]}"; do
   row "netns-hook teardown, $s on the bridge" "$RES/hook-teardown-$s"
 done
 for s in "${SIZES[@]}"; do
+  row "netns-hook CNI ADD, $s on the bridge" "$RES/nhcni-setup-$s"
+  row "netns-hook CNI DEL, $s on the bridge" "$RES/nhcni-teardown-$s"
+done
+for s in "${SIZES[@]}"; do
   row "CNI bridge ADD, $s on the bridge" "$RES/cni-setup-$s"
   row "CNI bridge DEL, $s on the bridge" "$RES/cni-teardown-$s"
 done
@@ -278,6 +290,8 @@ echo "|---|---|---|"
 if [ $HAVE_CNI = 1 ]; then
   for s in "${SIZES[@]}"; do
     echo "| CNI / netns-hook setup, $s on the bridge | $(ratio "$(median "$RES/cni-setup-$s")" "$(median "$RES/hook-setup-$s")") | >= 15 at 100 and 1000 |"
+    echo "| CNI bridge ADD / netns-hook CNI ADD, $s on the bridge | $(ratio "$(median "$RES/cni-setup-$s")" "$(median "$RES/nhcni-setup-$s")") | |"
+    echo "| CNI bridge DEL / netns-hook CNI DEL, $s on the bridge | $(ratio "$(median "$RES/cni-teardown-$s")" "$(median "$RES/nhcni-teardown-$s")") | |"
   done
 fi
 echo "| netns-hook setup at $last / at $first | $(ratio "$h_last" "$h_first") | <= 1.3 |"
