@@ -153,7 +153,19 @@ leased_ids() { leases | cut -f2 | tr ' ' '\n' | sed '/^$/d' | sort -u; }
 rule_ids() { port_rules | cut -d' ' -f1 | sort -u; }
 # The ids named by the `ip netns` names the hook bound (default prefix nh-).
 netns_names() { ls /run/netns 2>/dev/null | sed -n 's/^nh-//p' | sort -u; }
-our_veths() { ip -o link show | grep -oE '^[0-9]+: nh[0-9a-f]{12}[@:]' | sed -E 's/^[0-9]+: //; s/[@:]$//' | sort -u; }
+veths_now() { ip -o link show | grep -oE '^[0-9]+: nh[0-9a-f]{12}[@:]' | sed -E 's/^[0-9]+: //; s/[@:]$//' | sort -u; }
+# Once the set holds still: the kernel removes the veths of namespaces that
+# died a few milliseconds after their teardown (bounded: 3 s).
+our_veths() {
+  local now last=x
+  for _ in $(seq 30); do
+    now=$(veths_now)
+    [ "$now" = "$last" ] && break
+    last=$now
+    sleep 0.1
+  done
+  printf '%s\n' "$now" | sed '/^$/d'
+}
 # inside_addresses PID: the IPv4 addresses on eth0 in PID's namespace (none if it has no eth0).
 inside_addresses() { { timeout 5 nsenter -t "$1" -n ip -4 -o addr show dev eth0 2>/dev/null || true; } | awk '{print $4}' | cut -d/ -f1; }
 

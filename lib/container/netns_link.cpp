@@ -88,8 +88,14 @@ void bind_netns(const std::string& path, int ns_fd, std::uint64_t dev, std::uint
 }
 
 void unbind_netns(const std::string& path) {
-  // MNT_DETACH: a process inside `ip netns exec` keeps its own reference.
-  if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
+  // A plain unmount first: it lets go of the namespace before it returns,
+  // so one nothing else holds is torn down at once (teardown counts on
+  // that). A lazy one (MNT_DETACH) releases it from a delayed work item a
+  // tick later; it is the fallback when the mount is busy (a process has
+  // the file open; one inside `ip netns exec` keeps its own reference).
+  int rc = ::umount2(path.c_str(), UMOUNT_NOFOLLOW);
+  if (rc != 0 && errno == EBUSY) rc = ::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+  if (rc != 0) {
     const int err = errno;
     if (err != EINVAL && err != ENOENT) throw Error::from_errno("unmount " + path, err);
   }

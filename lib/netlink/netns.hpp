@@ -23,9 +23,10 @@ class Netns {
   // True when this is the namespace the hook itself runs in (a host-network container).
   bool is_current() const;
 
-  // Runs `fn` on a short-lived thread that has entered this namespace. The thread
-  // exits afterwards, so no thread of the hook is ever left in the wrong namespace
-  // and there is no switch-back that could fail. Exceptions are carried back.
+  // Runs `fn` with the calling thread in this namespace, then brings the
+  // thread back (sockets opened inside stay bound to it). Exceptions of `fn`
+  // are carried out; failing to come back aborts the process rather than
+  // let it carry on in a container's namespace.
   void run_inside(const std::function<void()>& fn) const;
 
  private:

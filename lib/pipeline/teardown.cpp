@@ -19,6 +19,7 @@ using base::log_info;
 void teardown(const input::Settings& settings, const std::string& id, const std::string& iface,
               const ipam::Sandbox* only) {
   base::wrap("tear down container " + id, [&] {
+    base::StepTimer timer;
     ipam::Pool pool = ipam::Pool::open(settings.state_dir);
     // Lives to the end: see nftables::Backend on why its socket is closed last.
     std::unique_ptr<firewall::Firewall> fw;
@@ -42,7 +43,9 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
         fw->apply(change);
       }
     }
+    timer.step("name and port rules");
     ipam::Drop drop = pool.drop(id, iface, only);
+    timer.step("record");
     if (drop.kind == ipam::DropKind::kUnknown) {
       log_debug("container " + id + (iface.empty() ? "" : " interface " + iface) + " has no network: nothing to do");
       return;
@@ -57,8 +60,25 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
     base::ErrorList errors;
     std::optional<netlink::Netlink> host;
     std::vector<std::string> released;
+    // A namespace nothing we know of holds any more (the container's
+    // processes gone, its `ip netns` name unbound above, no CNI path naming
+    // it) is torn down by the kernel, its veths with it, a few milliseconds
+    // later: left to the kernel. Deleting a veth ourselves costs RCU grace
+    // periods (~20 ms) that the runtime's poststop would wait for. Its
+    // address is freed now, as the CNI plugins free one whose namespace is
+    // gone; were the namespace held by something unknown (a shell entered
+    // with nsenter), its veth would be an orphan that gc deletes. A
+    // namespace that lives on keeps its container: its veths are deleted.
+    // (The members as they were before drop() took this one out: its pid
+    // may be what keeps the namespace alive.)
+    const bool dying = !ipam::namespace_alive(sb ? *sb : drop.sandbox);
+    log_debug(dying ? "the namespace is gone: the kernel removes its veths" : "the namespace lives on: deleting its veths");
     for (auto it = drop.release.rbegin(); it != drop.release.rend(); ++it) {
       errors.run([&] {
+        if (dying) {
+          released.push_back(it->iface);
+          return;
+        }
         if (!host) host = netlink::Netlink::connect();
         // By index when it is known: the name comes from the container id, and
         // a setup of the same id since may have made a new link by that name.
@@ -67,7 +87,9 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
         released.push_back(it->iface);
       });
     }
+    timer.step("veths");
     errors.run([&] { pool.forget(drop.sandbox, released); });
+    timer.step("leases");
     errors.throw_if_any();
     std::string what;
     for (const auto& a : drop.release)

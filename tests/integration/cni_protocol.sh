@@ -190,7 +190,7 @@ GONE_VETH=$(jq -r '.interfaces[0].name' <<<"$OUT")
 ip netns del gone
 cni DEL gone eth0 "" "$(conf 1.0.0)"
 check "DEL without CNI_NETNS succeeds" ok
-check "its veth is gone" bash -c "! ip link show $GONE_VETH >/dev/null 2>&1"
+check "its veth is gone" link_gone "$GONE_VETH"
 check "its lease is gone" not indexed gone
 
 echo "# hostile input: one CNI error with the right code, nothing changed"

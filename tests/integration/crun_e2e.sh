@@ -102,7 +102,7 @@ check "crun's poststop state has no live pid" bash -c "! grep -qE '\"pid\": *[1-
 check "crun1's lease is gone" not_leased crun1
 check "crun1's id file is gone" not indexed crun1
 check "crun1's address is free" not address_leased "$IP1"
-check "crun1's veth is gone" bash -c "[ -n '$VETH1' ] && ! ip link show '$VETH1' >/dev/null 2>&1"
+check "crun1's veth is gone" link_gone "$VETH1"
 
 echo "# crun delete -f of a running container tears down too"
 check "crun delete -f crun2" timeout 30 crun delete -f crun2

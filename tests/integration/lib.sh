@@ -160,8 +160,28 @@ record_count() { find "$STATE_DIR/sandboxes" "$STATE_DIR/containers" -type f ! -
 # veth_of IP: the host veth of the attachment holding IP (from ls --json).
 veth_of() { "$HOOK" ls --json | jq -r --arg ip "$1" '.[] | select(any(.addresses[]; startswith($ip + "/"))) | .host_veth' | head -n1; }
 
+# link_gone NAME...: each link is gone, or goes within 3 s (see veth_count).
+link_gone() {
+  local name
+  for name in "$@"; do
+    [ -n "$name" ] || return 1
+    for _ in $(seq 60); do ip link show "$name" >/dev/null 2>&1 || continue 2; sleep 0.05; done
+    return 1
+  done
+}
+
+# The count once it holds still: a teardown leaves the veths of a namespace
+# nothing holds to the kernel, which removes them a few milliseconds later
+# (bounded: 3 s).
 veth_count() {
-  ip -o link show 2>/dev/null | grep -cE '^[0-9]+: nh[0-9a-f]{12}[@:]' || true
+  local now last="" same=0
+  for _ in $(seq 60); do
+    now=$(ip -o link show 2>/dev/null | grep -cE '^[0-9]+: nh[0-9a-f]{12}[@:]' || true)
+    if [ "$now" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 2 ] && break; else same=0; fi
+    last=$now
+    sleep 0.05
+  done
+  echo "$now"
 }
 
 # delete_all_containers: best-effort cleanup for traps.

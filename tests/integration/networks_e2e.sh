@@ -175,7 +175,8 @@ check "and a1 reaches the outside again" pings a1 $OUTSIDE
 AB_VETHS=$(nh ls --json | jq -r '.[] | select(.id == "ab") | .host_veth' | tr '\n' ' ')
 timeout 10 runc kill ab KILL; sleep 0.5
 check "gc releases both of ab's attachments" bash -c "'$HOOK' ${G[*]} gc | grep -q 'released 10.89.1.50, 10.89.0.50 of container ab'"
-check "ab's veths are gone" bash -c "for v in $AB_VETHS; do ! ip link show \$v >/dev/null 2>&1 || exit 1; done"
+# shellcheck disable=SC2086
+check "ab's veths are gone" link_gone $AB_VETHS
 check "ab's leases are gone" bash -c "! '$HOOK' ${G[*]} ls --json | jq -e '.[] | select(.id == \"ab\")' >/dev/null"
 check "a1 still pings a2" pings a1 "$A2"
 timeout 20 runc delete -f ab >/dev/null 2>&1

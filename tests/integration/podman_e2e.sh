@@ -76,7 +76,7 @@ id_of() { cat "$WORK/$1.id"; }
 ctr_leased() { leased "$(id_of "$1")"; }
 # released NAME: the container was started (its id is known) and has no lease
 released() { [ -s "$WORK/$1.id" ] && not_leased "$(id_of "$1")"; }
-no_link() { [ -n "$1" ] && ! ip link show "$1" >/dev/null 2>&1; }
+no_link() { link_gone "$1"; }
 wait_until() {  # wait_until SECONDS command...: poll every 0.2 s
   local _
   for _ in $(seq $(($1 * 5))); do "${@:2}" && return 0; sleep 0.2; done

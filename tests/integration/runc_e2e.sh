@@ -74,7 +74,7 @@ echo "# teardown by runc delete"
 VETH2=$(veth_of "$IP2")
 check "c2's veth is known ($VETH2)" test -n "$VETH2"
 check "runc delete -f c2" timeout 30 runc delete -f c2
-check "c2's veth is gone" bash -c "! ip link show '$VETH2' >/dev/null 2>&1"
+check "c2's veth is gone" link_gone "$VETH2"
 check "c2's lease is gone" not_leased c2
 check "c2's id file is gone" not indexed c2
 check "c2's address is free" not address_leased "$IP2"
