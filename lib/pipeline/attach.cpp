@@ -34,10 +34,9 @@ Error peer_name_taken(const Error& e, const netlink::VethSpec& spec) {
                        " (a network of its own? start it without one, e.g. podman --network none, or set --iface)");
 }
 
-void create_veth_replacing_orphan(netlink::Netlink& host, const netlink::VethSpec& spec) {
+std::optional<netlink::VethMade> create_veth_replacing_orphan(netlink::Netlink& host, const netlink::VethSpec& spec) {
   try {
-    netlink::create_veth(host, spec);
-    return;
+    return netlink::create_veth(host, spec);
   } catch (const Error& e) {
     if (!e.is_netlink(NLE_EXIST)) throw;
     // The name is derived from this container's id and network, and no
@@ -47,7 +46,7 @@ void create_veth_replacing_orphan(netlink::Netlink& host, const netlink::VethSpe
     base::log_info("replaced orphan link " + spec.host_name);
   }
   try {
-    netlink::create_veth(host, spec);
+    return netlink::create_veth(host, spec);
   } catch (const Error& e) {
     if (!e.is_netlink(NLE_EXIST)) throw;
     throw peer_name_taken(e, spec);
@@ -65,13 +64,16 @@ void build_host_links(netlink::Netlink& host, const netlink::Netns& ns, std::vec
     auto bridge = netlink::ensure_bridge(host, bridge_spec(n), check);
     if (bridge.created) base::log_info("created bridge " + n.bridge + " for network " + n.name);
     configure_bridge_ipv6(n);
-    create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, a.mac});
+    auto made = create_veth_replacing_orphan(host, {a.host_veth, bridge.index, a.iface, ns.fd(), n.mtu, a.mac});
     const std::string veth = a.host_veth;
     undo.push("delete " + veth, [&host, veth] { netlink::delete_link(host, veth); });
     // Up, but without carrier until the peer is up inside: no IPv6 yet.
     disable_ipv6_on(veth);
-    auto made = netlink::find_link(host, veth);
-    if (!made) throw Error("create veth " + veth, "it vanished right after creation");
+    if (!made) {  // a kernel that does not echo the new link (before 6.3)
+      auto found = netlink::find_link(host, veth);
+      if (!found) throw Error("create veth " + veth, "it vanished right after creation");
+      made = netlink::VethMade{found->index, found->mac};
+    }
     a.host_ifindex = made->index;
     a.host_mac = made->mac;
   }

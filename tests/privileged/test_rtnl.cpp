@@ -155,10 +155,14 @@ TEST_CASE("create_veth puts the host end on the bridge and the peer in the conta
   auto ns = nh::netlink::Netns::open_pid(ctr.pid());
   CHECK_FALSE(ns.is_current());
 
-  nh::netlink::create_veth(nl, {host_end, br.index, "eth0", ns.fd(), 1400, ""});
+  auto made = nh::netlink::create_veth(nl, {host_end, br.index, "eth0", ns.fd(), 1400, ""});
 
   auto host = nh::netlink::find_link(nl, host_end);
   REQUIRE(host.has_value());
+  // This kernel (6.3 on) echoes the new link: its index and MAC, as a lookup sees them.
+  REQUIRE(made.has_value());
+  CHECK(made->index == host->index);
+  CHECK(made->mac == host->mac);
   CHECK(host->kind == "veth");
   CHECK(host->master == br.index);
   CHECK(host->mtu == 1400);
