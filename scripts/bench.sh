@@ -418,7 +418,7 @@ report() {
 
 # The chart's data: setup medians (ms) by size, one column per tool.
 chart_data() {
-  printf '# size'
+  printf 'size'
   for t in "${TOOLS[@]}"; do printf '\t"%s"' "${LABEL[$t]}"; done
   printf '\t"floor on the bridge"\n'
   for s in "${SIZES[@]}"; do

@@ -14,8 +14,9 @@ packages=(
   # the other runtimes the end-to-end tests run (podman brings conmon), and
   # containerd, whose ctr drives netns-hook as a CNI plugin
   crun podman containerd
-  # the benchmark compares with the CNI bridge plugin
-  containernetworking-plugins
+  # the benchmark compares with the CNI bridge plugin and podman's netavark,
+  # and draws its chart with gnuplot (scripts/bench-chart.sh)
+  containernetworking-plugins netavark gnuplot-nox
   # scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes
   clang-14 libclang-rt-14-dev
 )
