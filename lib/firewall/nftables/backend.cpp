@@ -44,8 +44,24 @@ struct Plan {
 // What `change` needs done, given the table as it is.
 Plan plan(NftSocket& sock, const Change& change) {
   Plan p;
-  TableState st = read_table(sock);
   const bool adds = !change.ensure_networks.empty() || !change.add_ports.empty();
+  std::vector<Rule> wanted = adds ? global_rules() : std::vector<Rule>{};
+  for (const auto& n : change.ensure_networks) {
+    auto rows = network_rules(n);
+    wanted.insert(wanted.end(), rows.begin(), rows.end());
+  }
+  // The common case, a setup on a network whose rules are in place, reads
+  // the rules alone (one dump instead of four); the whole table only when
+  // something is missing.
+  TableState st = read_rules(sock);
+  bool complete = st.exists;
+  for (const auto& r : wanted) complete = complete && st.rules.count(r.comment);
+  if (complete) {
+    for (const auto& m : port_maps()) st.maps.insert(m.name);  // the dnat rules that look them up are there
+    for (const auto& c : chains()) st.chains.insert(c.name);   // so are the chains the rules jump to
+  } else {
+    st = read_table(sock);
+  }
   if (adds) {
     if (!st.exists) {
       p.make_table = true;
@@ -61,11 +77,6 @@ Plan plan(NftSocket& sock, const Change& change) {
         p.maps.push_back(&m);
         p.lines.push_back("add map inet " + std::string(kTable) + " " + m.name);
       }
-  }
-  std::vector<Rule> wanted = adds ? global_rules() : std::vector<Rule>{};
-  for (const auto& n : change.ensure_networks) {
-    auto rows = network_rules(n);
-    wanted.insert(wanted.end(), rows.begin(), rows.end());
   }
   std::set<std::string> seen;
   for (auto& r : wanted) {

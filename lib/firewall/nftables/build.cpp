@@ -340,6 +340,43 @@ void delete_elements(NftSocket::Batch& b, const std::string& map, const std::vec
   elements(b, NFT_MSG_DELSETELEM, map, all);
 }
 
+namespace {
+
+void read_rules_into(NftSocket& sock, TableState& st) {
+  RulePtr filter_rule(must(nftnl_rule_alloc()));
+  nftnl_rule_set_str(filter_rule.get(), NFTNL_RULE_TABLE, kTable);
+  sock.query(
+      [&](char* buf, std::uint32_t seq) {
+        auto* nlh = message(buf, NFT_MSG_GETRULE, kFamily, NLM_F_DUMP, seq);
+        nftnl_rule_nlmsg_build_payload(nlh, filter_rule.get());
+        return nlh;
+      },
+      [&](const nlmsghdr* n) {
+        RulePtr r(must(nftnl_rule_alloc()));
+        if (nftnl_rule_nlmsg_parse(n, r.get()) != 0 || std::strcmp(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE), kTable) != 0)
+          return;
+        std::uint32_t len = 0;
+        const void* ud = nftnl_rule_get_data(r.get(), NFTNL_RULE_USERDATA, &len);
+        if (!ud) return;
+        std::string comment = comment_from(ud, len, NFTNL_UDATA_RULE_COMMENT);
+        if (!comment.empty())
+          st.rules[comment] = {nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN), nftnl_rule_get_u64(r.get(), NFTNL_RULE_HANDLE)};
+      },
+      "list the rules of inet netns_hook");
+}
+
+}  // namespace
+
+TableState read_rules(NftSocket& sock) {
+  TableState st;
+  read_rules_into(sock, st);
+  // A rule stands only in a chain of a table that exists, and a jump or a
+  // map lookup only to one that exists: what the rules name is there.
+  st.exists = !st.rules.empty();
+  for (const auto& [comment, found] : st.rules) st.chains.insert(found.chain);
+  return st;
+}
+
 TableState read_table(NftSocket& sock) {
   TableState st;
   TablePtr t(must(nftnl_table_alloc()));
@@ -381,26 +418,7 @@ TableState read_table(NftSocket& sock) {
           st.maps.insert(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
       },
       "list the maps of inet netns_hook");
-  RulePtr filter_rule(must(nftnl_rule_alloc()));
-  nftnl_rule_set_str(filter_rule.get(), NFTNL_RULE_TABLE, kTable);
-  sock.query(
-      [&](char* buf, std::uint32_t seq) {
-        auto* nlh = message(buf, NFT_MSG_GETRULE, kFamily, NLM_F_DUMP, seq);
-        nftnl_rule_nlmsg_build_payload(nlh, filter_rule.get());
-        return nlh;
-      },
-      [&](const nlmsghdr* n) {
-        RulePtr r(must(nftnl_rule_alloc()));
-        if (nftnl_rule_nlmsg_parse(n, r.get()) != 0 || std::strcmp(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE), kTable) != 0)
-          return;
-        std::uint32_t len = 0;
-        const void* ud = nftnl_rule_get_data(r.get(), NFTNL_RULE_USERDATA, &len);
-        if (!ud) return;
-        std::string comment = comment_from(ud, len, NFTNL_UDATA_RULE_COMMENT);
-        if (!comment.empty())
-          st.rules[comment] = {nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN), nftnl_rule_get_u64(r.get(), NFTNL_RULE_HANDLE)};
-      },
-      "list the rules of inet netns_hook");
+  read_rules_into(sock, st);
   return st;
 }
 

@@ -36,6 +36,10 @@ struct TableState {
   std::map<std::string, Found> rules;  // by comment
 };
 TableState read_table(NftSocket& sock);
+// Only the rules (one dump): enough when every rule a change needs is there,
+// as the chains and maps they name are there too. `exists` says whether any
+// rule was found, `chains` holds the chains that have one, `maps` is empty.
+TableState read_rules(NftSocket& sock);
 
 // The element with `key` in `map` (its data and comment), if there is one.
 std::optional<Element> find_element(NftSocket& sock, const std::string& map, const std::vector<std::uint8_t>& key);
