@@ -119,15 +119,16 @@ Detection detect_backend() {
 std::vector<std::string> foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges) {
   std::string list;
   for (const auto& b : bridges) list += (list.empty() ? "" : ", ") + b;
+  if (list.empty()) list = "netns-hook's bridges";
   std::vector<std::string> out;
-  if (backend == "iptables") {
-    for (const auto& c : nft_chains())
-      if (c.forward_drop && c.table != nftables::kTable)
-        out.push_back("the nftables chain " + c.family + " " + c.table + " " + c.name +
-                      " drops forwarded packets by policy, and netns-hook's iptables rules cannot override it: "
-                      "accept the bridges there (" + list + "; with firewalld: firewall-cmd --zone=trusted "
-                      "--add-interface=BRIDGE), or use --firewall nftables");
-  } else if (backend == "nftables" && legacy_loaded()) {
+  for (const auto& c : nft_chains())
+    if (c.forward_drop && c.table != nftables::kTable)
+      out.push_back("the nftables chain " + c.family + " " + c.table + " " + c.name +
+                    " drops forwarded packets by policy, and netns-hook's " + backend +
+                    " rules cannot override it: accept the bridges there (" + list +
+                    "; with firewalld: firewall-cmd --zone=trusted --add-interface=BRIDGE)" +
+                    (backend == "iptables" ? ", or use --firewall nftables" : ""));
+  if (backend == "nftables" && legacy_loaded()) {
     xtc_handle* h = iptc_init("filter");
     if (h) {
       xt_counters counters{};
@@ -138,6 +139,24 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
                       list + "), or use --firewall iptables");
       iptc_free(h);
     }
+  }
+  return out;
+}
+
+Interfaces probe_interfaces() {
+  Interfaces out;
+  try {
+    auto sock = nftables::NftSocket::open();
+    sock.generation();
+  } catch (const base::Error& e) {
+    out.nftables = e.what();
+  }
+  xtc_handle* h = iptc_init("nat");
+  if (!h) {
+    const int err = errno;
+    out.legacy = std::string("libiptc: ") + iptc_strerror(err);
+  } else {
+    iptc_free(h);
   }
   return out;
 }

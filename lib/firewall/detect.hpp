@@ -17,12 +17,21 @@ struct Detection {
 // otherwise. Throws when neither interface can be used.
 Detection detect_backend();
 
-// The other framework's forward chains that drop by policy, as "what: hint"
-// lines: with the iptables backend, nftables base chains on the forward hook
-// with policy drop (firewalld, Docker, an admin's); with the nftables
-// backend, a legacy FORWARD policy of DROP. No rule of netns-hook's can
-// override those: the bridges must be let through there.
+// The forward chains outside netns-hook's own that drop by policy, as
+// "what: hint" lines: nftables base chains on the forward hook with policy
+// drop (firewalld, Docker, an admin's) whatever the backend, since a drop in
+// any base chain is final; and with the nftables backend, a legacy FORWARD
+// policy of DROP. No rule of netns-hook's can override those: the bridges
+// must be let through there. (With the iptables backend the legacy FORWARD
+// policy is no problem: netns-hook's accepts come first in that chain.)
 std::vector<std::string> foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);
+
+// Whether each interface answers (read-only): "" when it does, else why not.
+struct Interfaces {
+  std::string nftables;  // nf_tables: a dump of the tables
+  std::string legacy;    // x_tables: the legacy nat table read through libiptc
+};
+Interfaces probe_interfaces();
 
 // Logs one warning line per foreign_forward_drops() finding.
 void warn_foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);
