@@ -1,13 +1,17 @@
-# Run by `cmake --install`: writes hooks.d/netns-hook.json with the installed
-# binary's path in place of the example's /usr/local/bin/netns-hook.
-foreach(dir NH_BINDIR NH_HOOKS_D_DIR)
+# Run by `cmake --install`: copies NH_SOURCE into NH_DIR (under DESTDIR) with
+# the installed binary's path in place of the examples' /usr/local/bin and
+# /usr/bin ones, so hooks.d files and systemd units name where the binary
+# really goes, even with `cmake --install --prefix`.
+foreach(dir NH_BINDIR NH_DIR)
   if(NOT IS_ABSOLUTE "${${dir}}")
     set(${dir} "${CMAKE_INSTALL_PREFIX}/${${dir}}")
   endif()
 endforeach()
-file(READ "${NH_HOOKS_D_SOURCE}" json)
-string(REPLACE "/usr/local/bin/netns-hook" "${NH_BINDIR}/netns-hook" json "${json}")
-set(dest "$ENV{DESTDIR}${NH_HOOKS_D_DIR}/netns-hook.json")
+file(READ "${NH_SOURCE}" text)
+string(REPLACE "/usr/local/bin/netns-hook" "${NH_BINDIR}/netns-hook" text "${text}")
+string(REPLACE "/usr/bin/netns-hook" "${NH_BINDIR}/netns-hook" text "${text}")
+get_filename_component(name "${NH_SOURCE}" NAME)
+set(dest "$ENV{DESTDIR}${NH_DIR}/${name}")
 message(STATUS "Installing: ${dest}")
-file(WRITE "${dest}" "${json}")
+file(WRITE "${dest}" "${text}")
 list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${dest}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, in stages: build; CTest (unit, privileged and end-to-end
-# suites, each sandboxed, several at once); the unit tests under ASan+UBSan;
-# then each fuzz target for FUZZ_SECONDS (default 60). Every stage runs even
+# suites, each sandboxed, several at once); the Debian package, built and
+# checked; the unit tests under ASan+UBSan; then each fuzz target for
+# FUZZ_SECONDS (default 60). Every stage runs even
 # when an earlier one failed; the summary lists each stage's result and the
 # script fails at the end if any did. Run as root (the sandboxes need it).
 set -uo pipefail
@@ -32,6 +33,13 @@ if [ "$failed" -eq 0 ]; then
 else
   results+=("skipped ctest (the build failed)")
 fi
+# The Debian package: built as scripts/package.sh builds it, then checked
+# (contents, control fields, lintian, the unpacked binary) in a sandbox.
+package() {
+  local deb
+  deb=$(scripts/package.sh | tail -n 1) && tests/sandbox.sh tests/integration/package_check.sh "$deb"
+}
+stage "package" package
 stage "sanitizers (unit tests under ASan+UBSan)" bash scripts/sanitize.sh
 stage "fuzzing" bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
