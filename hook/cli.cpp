@@ -5,6 +5,7 @@
 
 #include "lib/base/error.hpp"
 #include "lib/base/text.hpp"
+#include "lib/input/oci_state.hpp"
 
 namespace nh::cli {
 
@@ -23,7 +24,8 @@ Commands:
   (none)        act on the state's "status": "creating"/"created" set up,
                 "stopped" tears down
   setup         set up, whatever the status says
-  teardown      tear down (by container id; no pid needed)
+  teardown [ID] tear down (by container id; no pid needed): the container of the
+                state on stdin, or ID (then no state is read)
   ls [--json]   list attachments: container, pid, network, interface,
                 address, host veth, namespace alive, ports
   restore       re-install the firewall rules every container needs (after a
@@ -41,6 +43,9 @@ Commands:
   network ls [--json]      list the networks and how many containers each has
   network inspect NAME     a network's definition and attachments, as JSON
   network rm NAME          remove a network no container is attached to
+  doctor [--json]  check what containers' networks need (kernel, forwarding,
+                firewall, other frameworks' drops, each container's veth and
+                rules) and say what is wrong; changes nothing; exit 1 on a failure
   version       print the version, the libraries' versions and the firewall backend
   help          print this help
 
@@ -88,6 +93,9 @@ Annotations read from the state:
                       (per-namespace net.* keys only)
   netns-hook.dns      nameservers, as --dns (the annotation wins)
   netns-hook.enable   read by the hooks.d example's "when" (opt-in), not by the hook
+
+With CNI_COMMAND set in its environment, netns-hook is a CNI plugin
+("type": "netns-hook"; see netns-hook(1) and the README).
 
 Logs go to syslog (identifier netns-hook) and, with --log-file, to a file.
 Errors print one line "netns-hook: <what>: <why>" on stderr and to syslog and
@@ -209,6 +217,11 @@ Command parse_command_line(const std::vector<std::string>& args) {
       continue;
     }
     if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + printable(arg) + "\"", "see netns-hook --help");
+    if (have_command && cmd.action == Action::kTeardown && cmd.container_id.empty()) {
+      base::wrap("teardown", [&] { input::validate_container_id(arg); });
+      cmd.container_id = arg;
+      continue;
+    }
     if (have_command) throw Error::input("unexpected argument \"" + printable(arg) + "\"", "only one command is allowed");
     have_command = true;
     if (arg == "network") {
@@ -220,14 +233,15 @@ Command parse_command_line(const std::vector<std::string>& args) {
     else if (arg == "ls") cmd.action = Action::kList;
     else if (arg == "restore") cmd.action = Action::kRestore;
     else if (arg == "gc") cmd.action = Action::kGc;
+    else if (arg == "doctor") cmd.action = Action::kDoctor;
     else if (arg == "version") cmd.action = Action::kVersion;
     else if (arg == "help") cmd.action = Action::kHelp;
     else
       throw Error::input("unknown command \"" + printable(arg) + "\"",
-                         "expected setup, teardown, ls, restore, gc, network, version or help");
+                         "expected setup, teardown, ls, restore, gc, doctor, network, version or help");
   }
-  const bool lists = cmd.action == Action::kList || cmd.action == Action::kNetworkLs;
-  if (cmd.json && !lists) throw Error::input("option --json", "only applies to ls and network ls");
+  const bool lists = cmd.action == Action::kList || cmd.action == Action::kNetworkLs || cmd.action == Action::kDoctor;
+  if (cmd.json && !lists) throw Error::input("option --json", "only applies to ls, network ls and doctor");
   if (cmd.dry_run && cmd.action != Action::kGc) throw Error::input("option --dry-run", "only applies to gc");
   return cmd;
 }

@@ -10,17 +10,18 @@
 namespace nh::cli {
 
 enum class Action {
-  kAuto, kSetup, kTeardown, kList, kRestore, kGc, kHelp, kVersion,
+  kAuto, kSetup, kTeardown, kList, kRestore, kGc, kDoctor, kHelp, kVersion,
   kNetworkCreate, kNetworkLs, kNetworkInspect, kNetworkRm,
 };
 
 struct Command {
   Action action = Action::kAuto;
-  bool json = false;     // ls --json, network ls --json
+  bool json = false;     // ls --json, network ls --json, doctor --json
   bool dry_run = false;  // gc --dry-run
   std::optional<std::string> config_path;
   std::vector<input::Setting> flags;  // in command-line order; later ones win
   std::string network;                // network inspect/rm NAME
+  std::string container_id;           // teardown ID (no state read)
   admin::NetworkCreateOptions create; // network create NAME [options]
 };
 

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "hook/cli.hpp"
+#include "lib/admin/doctor.hpp"
 #include "lib/admin/gc.hpp"
 #include "lib/admin/list.hpp"
 #include "lib/admin/networks.hpp"
@@ -47,6 +48,7 @@ int run(const std::vector<std::string>& args) {
     case Action::kList: nh::admin::list_attachments(settings, cmd.json, std::cout); return 0;
     case Action::kGc: nh::admin::gc(settings, cmd.dry_run, std::cout); return 0;
     case Action::kRestore: nh::admin::restore(settings, std::cout); return 0;
+    case Action::kDoctor: return nh::admin::doctor(settings, cmd.json, std::cout) ? 0 : 1;
     case Action::kNetworkCreate: nh::admin::network_create(settings, cmd.create, std::cout); return 0;
     case Action::kNetworkLs: nh::admin::network_ls(settings, cmd.json, std::cout); return 0;
     case Action::kNetworkInspect: nh::admin::network_inspect(settings, cmd.network, std::cout); return 0;
@@ -54,6 +56,10 @@ int run(const std::vector<std::string>& args) {
     default: break;
   }
 
+  if (cmd.action == Action::kTeardown && !cmd.container_id.empty()) {
+    nh::pipeline::teardown(settings, cmd.container_id);
+    return 0;
+  }
   std::string input =
       nh::base::read_all_limited(STDIN_FILENO, nh::input::kMaxStateBytes, "read container state from stdin");
   nh::input::State state = nh::input::parse_state(input);
@@ -70,7 +76,10 @@ int run(const std::vector<std::string>& args) {
     if (!state.pid)
       throw nh::base::Error::input("set up container " + state.id,
                                    "the state has no pid (run setup from a prestart or createRuntime hook)");
-    nh::pipeline::setup(settings, nh::input::build_oci_request(settings, state));
+    auto done = nh::pipeline::setup(settings, nh::input::build_oci_request(settings, state));
+    // Said at every log level: with no syslog daemon, nothing else would.
+    if (done.outcome == nh::pipeline::SetupOutcome::kHostNetwork)
+      std::fprintf(stderr, "netns-hook: container %s shares the host's network namespace: left alone\n", state.id.c_str());
   } else {
     nh::pipeline::teardown(settings, state.id);
   }

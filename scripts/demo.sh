@@ -6,9 +6,17 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${NH_IN_SANDBOX:-}" != 1 ]; then
+  # A cold run installs packages and builds for a few minutes: say so as it goes.
+  echo "demo: installing what is missing (scripts/install-deps.sh)..." >&2
   bash "$top/scripts/install-deps.sh" >/dev/null
+  echo "demo: building netns-hook into build/ (a few minutes the first time)..." >&2
   cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$top/build" -j"$(nproc)" --target netns-hook >/dev/null
+  if ! cmake --build "$top/build" -j"$(nproc)" --target netns-hook |
+    { grep --line-buffered -E '^\[ *[0-9]+%\]' || true; } | sed -u 's/^/demo: /' >&2; then
+    echo "demo: the build failed (cmake --build build shows why)" >&2
+    exit 1
+  fi
+  echo "demo: starting two containers in a sandbox..." >&2
   exec "$top/tests/sandbox.sh" "$0" "$@"
 fi
 

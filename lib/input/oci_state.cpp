@@ -35,6 +35,9 @@ void validate_container_id(std::string_view id) {
 State parse_state(std::string_view json) {
   if (json.size() > kMaxStateBytes)
     bad("input is larger than " + std::to_string(kMaxStateBytes) + " bytes");
+  if (json.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    bad("no container state on stdin (runtimes pass it to their hooks; by hand: "
+        "echo '{\"id\": \"ID\", \"status\": \"creating\", \"pid\": PID}' | netns-hook)");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json.begin(), json.end());

@@ -69,7 +69,7 @@ void apply_setting(Settings& s, const std::string& key, const std::string& value
     s.iface = value;
   } else if (key == "ip" || key == "ip6") {
     const int family = key == "ip" ? AF_INET : AF_INET6;
-    auto gw = base::wrap("invalid --" + key, [&] { return addr::Cidr::parse(value); });
+    auto gw = net::parse_gateway_cidr(value, "invalid --" + key);
     if (gw.family() != family)
       bad(key, value, family == AF_INET ? "an IPv4 gateway and prefix, e.g. 172.19.0.1/16 (IPv6 goes in --ip6)"
                                         : "an IPv6 gateway and prefix, e.g. fd00:19::1/64");

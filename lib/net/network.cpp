@@ -39,6 +39,24 @@ void check_prefix(const Cidr& c, const std::string& what) {
                                  " so the pool has addresses");
 }
 
+// Cidr::parse refuses a prefix beyond the address's bits with a message of
+// its own (from 0 to 32); a pool's CIDR gets the pool's range in one
+// message, whichever way the prefix is out of it.
+Cidr parse_pool_cidr(const std::string& text, const std::string& what, const std::string& ctx) {
+  if (auto slash = text.find('/'); slash != std::string::npos) {
+    auto a = IpAddress::parse(text.substr(0, slash));
+    const std::string p = text.substr(slash + 1);
+    if (a && !p.empty() && p.size() <= 3 && p.find_first_not_of("0123456789") == std::string::npos) {
+      const unsigned prefix = static_cast<unsigned>(std::stoul(p));
+      const unsigned lo = a->is_v6() ? kMinPrefix6 : kMinPrefix4, hi = a->is_v6() ? kMaxPrefix6 : kMaxPrefix4;
+      if (prefix < lo || prefix > hi)
+        throw Error::input(ctx, "prefix must be from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                                    " so the pool has addresses");
+    }
+  }
+  return base::wrap(what, [&] { return Cidr::parse(text); });
+}
+
 void check_gateway(const Subnet& s, const std::string& what) {
   const Cidr& net = s.subnet;
   if (!net.contains(s.gateway))
@@ -51,9 +69,13 @@ void check_gateway(const Subnet& s, const std::string& what) {
 
 }  // namespace
 
+Cidr parse_gateway_cidr(const std::string& text, const std::string& what) {
+  return parse_pool_cidr(text, what, what + " \"" + printable(text) + "\"");
+}
+
 Subnet make_subnet(const std::string& subnet, const std::string& gateway, const std::string& what) {
   const std::string ctx = what + " \"" + printable(subnet) + "\"";
-  Cidr c = base::wrap(what, [&] { return Cidr::parse(subnet); });
+  Cidr c = parse_pool_cidr(subnet, what, ctx);
   check_prefix(c, ctx);
   if (c.address() != c.network())
     throw Error::input(ctx, "host bits are set (did you mean " + c.network_str() + "?)");

@@ -44,6 +44,9 @@ constexpr unsigned kMinPrefix6 = 48, kMaxPrefix6 = 120;
 // first host address). Throws naming `what` when the prefix is out of range,
 // host bits are set, or the gateway is not a usable address of the subnet.
 Subnet make_subnet(const std::string& subnet, const std::string& gateway, const std::string& what);
+// A gateway with its prefix (--ip 172.19.0.1/16), parsed; a prefix out of
+// the pools' range is refused in the same words as make_subnet's.
+addr::Cidr parse_gateway_cidr(const std::string& text, const std::string& what);
 // The same checks for a gateway given with its prefix (--ip 172.19.0.1/16).
 Subnet subnet_from_gateway(const addr::Cidr& gateway, const std::string& what);
 

@@ -68,7 +68,8 @@ ctr_run() {
   local name=$1; shift
   timeout 60 "${CTR[@]}" run -d --cni --snapshotter native "$@" "$IMAGE" "$name" sleep 600 >"$WORK/$name.log" 2>&1
 }
-cexec() { local name=$1; shift; timeout 20 "${CTR[@]}" task exec --exec-id "x$RANDOM" "$name" "$@"; }
+EXECS=0
+cexec() { local name=$1; shift; EXECS=$((EXECS + 1)); timeout 20 "${CTR[@]}" task exec --exec-id "x$EXECS-$RANDOM" "$name" "$@"; }
 caddr() { cexec "$1" ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
 
 echo "# two containers on the network of the shipped conflist"
@@ -77,7 +78,8 @@ check "c2 starts" ctr_run c2
 A1=$(caddr c1); A2=$(caddr c2)
 check "c1 has an address in 10.90.0.0/24 ($A1)" grep -qE '^10\.90\.0\.[0-9]+$' <<<"$A1"
 check "c2 has another one ($A2)" bash -c "[ -n '$A2' ] && [ '$A1' != '$A2' ]"
-check "c1 has its default route via the gateway" bash -c "cexec() { timeout 20 ${CTR[*]} task exec --exec-id r\$RANDOM \"\$@\"; }; cexec c1 ip route | grep -q '^default via 10.90.0.1 dev eth0'"
+ROUTES=$(cexec c1 ip route)
+check "c1 has its default route via the gateway" grep -q '^default via 10.90.0.1 dev eth0' <<<"$ROUTES"
 check "c1 pings c2" cexec c1 ping -c1 -W2 "$A2"
 check "c2 pings c1" cexec c2 ping -c1 -W2 "$A1"
 check "c1 pings the gateway" cexec c1 ping -c1 -W2 10.90.0.1

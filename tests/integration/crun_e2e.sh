@@ -40,7 +40,7 @@ HOOK_LOG=$(sed -n 's/.*"run.oci.hooks.stderr": "\([^"]*\)".*/\1/p' "$EXAMPLE")
 bundle() {
   local id=$1; shift
   mkdir -p "$WORK/$id"
-  sed -e "s|/usr/local/bin/netns-hook|$HOOK|g" -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/rootfs\"|" "$@" \
+  sed -e "s|/usr/bin/netns-hook|$HOOK|g" -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/rootfs\"|" "$@" \
     "$EXAMPLE" >"$WORK/$id/config.json"
 }
 start() {  # start ID: run the bundle detached; crun's own output goes to ID/log

@@ -19,7 +19,7 @@ check "--version prints the version" bash -c "'$HOOK' --version | grep -qE '^net
 
 echo "# bad input: one line, non-zero exit, nothing changed"
 new_netns_process; P=$NEWPID
-rejects "empty input" "" "not valid JSON"
+rejects "empty input" "" "no container state on stdin"
 rejects "not JSON" "hello" "not valid JSON"
 rejects "a JSON array" "[1,2]" "expected a JSON object"
 rejects "missing id" "{\"status\":\"creating\",\"pid\":$P}" "\"id\" is missing"

@@ -8,7 +8,14 @@ HOOK=$(realpath "$1")
 [ "${NH_IN_SANDBOX:-}" = 1 ] || { echo "run me through tests/sandbox.sh"; exit 2; }
 
 WORK=$(mktemp -d /tmp/nh-extras.XXXXXX)
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"; }
+# --netns-dir makes WORK/names a mount point (of this sandbox's mount
+# namespace): unmounted first, or the directory it covers could not be removed
+# and would be left in the machine's /tmp.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  umount -R "$WORK/names" 2>/dev/null
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 STATE_DIR=/run/netns-hook
 # As on a systemd host, where / (and so /run) is a shared mount. This is the

@@ -30,13 +30,13 @@ PODMAN=(podman --root "$WORK/storage" --runroot /run/nh-podman --tmpdir /run/nh-
         --storage-driver vfs --events-backend file --cgroup-manager cgroupfs --runtime runc
         --network-config-dir "$WORK/cni")
 mkdir -p "$WORK/hooks" "$WORK/hooks-always" "$WORK/hooks-prestart" "$WORK/hooks-nets" "$WORK/networks"
-sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook.json" >"$WORK/hooks/netns-hook.json"
-sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook-always.json" >"$WORK/hooks-always/netns-hook.json"
-sed "s|/usr/local/bin/netns-hook|$HOOK|g" "$EXAMPLES/prestart/netns-hook.json" >"$WORK/hooks-prestart/netns-hook.json"
+sed "s|/usr/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook.json" >"$WORK/hooks/netns-hook.json"
+sed "s|/usr/bin/netns-hook|$HOOK|g" "$EXAMPLES/netns-hook-always.json" >"$WORK/hooks-always/netns-hook.json"
+sed "s|/usr/bin/netns-hook|$HOOK|g" "$EXAMPLES/prestart/netns-hook.json" >"$WORK/hooks-prestart/netns-hook.json"
 # The opt-in file and the per-network one side by side, both told where this
 # test keeps its network files (the machine's /etc is not ours).
 for f in netns-hook.json netns-hook-web.json; do
-  sed -e "s|/usr/local/bin/netns-hook|$HOOK|g" -e "s|\"args\": \[\"netns-hook\"|\"args\": [\"netns-hook\", \"--networks-dir\", \"$WORK/networks\"|" \
+  sed -e "s|/usr/bin/netns-hook|$HOOK|g" -e "s|\"args\": \[\"netns-hook\"|\"args\": [\"netns-hook\", \"--networks-dir\", \"$WORK/networks\"|" \
     "$EXAMPLES/$f" >"$WORK/hooks-nets/$f"
 done
 cp "$EXAMPLES/../networks/web.json" "$EXAMPLES/../networks/backend.json" "$WORK/networks/"

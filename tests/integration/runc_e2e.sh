@@ -101,12 +101,15 @@ timeout 20 runc delete -f latefail >/dev/null 2>&1
 echo "# the runc example in config-examples/ works as shipped"
 EXAMPLES=$(cd "$(dirname "$0")/../../config-examples" && pwd)
 mkdir -p "$WORK/example"
-sed -e "s|/usr/local/bin/netns-hook|$HOOK|g" -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/rootfs\"|" \
+sed -e "s|/usr/bin/netns-hook|$HOOK|g" -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/rootfs\"|" \
   "$EXAMPLES/runc/config.json" >"$WORK/example/config.json"
 check "the example bundle starts" runc_start example "$WORK/example"
-expect_eq "it gets the address its annotation asks for" 172.19.0.100 "$(container_ip example)"
+check "a second container from the same file starts too" runc_start example2 "$WORK/example"
+EX1=$(container_ip example); EX2=$(container_ip example2)
+check "they get addresses of their own ($EX1, $EX2)" bash -c "[ -n '$EX1' ] && [ -n '$EX2' ] && [ '$EX1' != '$EX2' ]"
 check "it pings c1" timeout 10 runc exec example ping -c1 -W2 "$IP1"
-check "the example is deleted" timeout 30 runc delete -f example
+check "it pings the second" timeout 10 runc exec example ping -c1 -W2 "$EX2"
+check "the examples are deleted" bash -c "timeout 30 runc delete -f example && timeout 30 runc delete -f example2"
 
 echo "# sysctls, a resolv.conf and an ip netns name, seen from inside"
 make_rootfs "$WORK/rootfs-x"  # its own: the resolv.conf is written into it

@@ -206,5 +206,5 @@ TEST_CASE("bad network commands are refused naming the argument", "[cli]") {
   refused({"network", "inspect"}, "needs a network name");
   refused({"network", "rm", "a", "b"}, "network rm takes one name");
   refused({"network", "ls", "--all"}, "network ls takes --json only");
-  refused({"gc", "--json"}, "only applies to ls and network ls");
+  refused({"gc", "--json"}, "only applies to ls, network ls and doctor");
 }

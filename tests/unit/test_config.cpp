@@ -216,6 +216,17 @@ TEST_CASE("invalid --mtu values", "[config]") {
   CHECK(nh::input::build_settings(kNoConfig, {{"mtu", "65535"}}).default_network.mtu == 65535);
 }
 
+TEST_CASE("a prefix out of the pools' range gets one message, however far out", "[config]") {
+  for (const char* ip : {"10.0.0.1/33", "10.0.0.1/31", "10.0.0.1/7", "10.0.0.1/0"}) {
+    INFO(ip);
+    expect_invalid_flag("ip", ip, "prefix must be from 8 to 30 so the pool has addresses");
+  }
+  for (const char* ip : {"fd00::1/129", "fd00::1/121", "fd00::1/47"}) {
+    INFO(ip);
+    expect_invalid_flag("ip6", ip, "prefix must be from 48 to 120 so the pool has addresses");
+  }
+}
+
 TEST_CASE("other invalid settings", "[config]") {
   expect_invalid_flag("state-dir", "run/netns-hook", "must be an absolute path");
   expect_invalid_flag("state-dir", "", "must be an absolute path");

@@ -93,7 +93,8 @@ TEST_CASE("ids made of every allowed character are accepted", "[oci_state]") {
 
 TEST_CASE("malformed state documents are rejected with a reason", "[oci_state]") {
   SECTION("malformed JSON") { expect_rejected(R"({"id":"t1",)", "not valid JSON"); }
-  SECTION("empty input") { expect_rejected("", "not valid JSON"); }
+  SECTION("empty input") { expect_rejected("", "no container state on stdin"); }
+  SECTION("only blanks") { expect_rejected(" \n\t", "no container state on stdin"); }
   // Found by fuzz_oci_state: nlohmann throws out_of_range, not parse_error, here.
   SECTION("a number beyond a double") { expect_rejected(R"({"id":"t1","pid":1e999})", "number overflow"); }
   SECTION("not an object") { expect_rejected(R"(["id","t1"])", "expected a JSON object"); }
