@@ -90,6 +90,12 @@ drop_fill() {
   HOLDERS=()
   # The hook's `ip netns` names hold their namespaces too.
   for f in /run/netns/*; do [ -e "$f" ] && umount "$f" 2>/dev/null; rm -f "$f"; done
+  # Each tool starts from empty firewall tables: the rules the last one left
+  # for its (now dead) containers would otherwise slow the next (the CNI
+  # bridge plugin leaves chains per container; netavark and it run iptables).
+  nft flush ruleset 2>/dev/null
+  for t in nat filter; do iptables-legacy -t $t -F 2>/dev/null; iptables-legacy -t $t -X 2>/dev/null
+    ip6tables-legacy -t $t -F 2>/dev/null; ip6tables-legacy -t $t -X 2>/dev/null; done
   for _ in $(seq 600); do
     [ "$(ip -o link show type veth 2>/dev/null | wc -l)" -eq 0 ] && break
     sleep 0.2
