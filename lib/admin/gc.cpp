@@ -62,15 +62,14 @@ void remove_orphan_port_rules(const input::Settings& settings, ipam::Pool& pool,
   for (const auto& s : pool.list())
     if (!s.firewall.empty()) backends.insert(s.firewall);
   for (const auto& backend : backends) {
-    std::optional<std::set<std::string>> ids;
-    auto stale = [&](const std::string& tagged) {
-      if (!ids) {
-        ids.emplace();
-        for (const auto& id : pool.ids()) ids->insert(firewall::tagged_id(id));
-      }
-      return !ids->count(tagged);
+    auto snapshot = [&] {
+      std::set<std::string> ids;
+      for (const auto& id : pool.ids()) ids.insert(firewall::tagged_id(id));
+      return std::function<bool(const std::string&)>([ids = std::move(ids)](const std::string& tagged) {
+        return !ids.count(tagged);
+      });
     };
-    for (const auto& id : firewall::make_firewall(backend)->remove_stale_ports(stale, dry_run))
+    for (const auto& id : firewall::make_firewall(backend)->remove_stale_ports(snapshot, dry_run))
       out << "gc: " << (dry_run ? "would remove" : "removed") << " DNAT rule of " << id << " (no lease)\n";
   }
 }

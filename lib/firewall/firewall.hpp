@@ -44,11 +44,14 @@ class Firewall {
   virtual std::size_t apply(const Change& change) = 0;
   // What apply(change) would add, one line each, changing nothing (CHECK, doctor).
   virtual std::vector<std::string> missing(const Change& change) = 0;
-  // Removes the port rules of containers that `stale(tagged id)` says have no
-  // record, all at once; returns their tagged ids (see tagged_id). With
-  // dry_run it only lists them.
-  virtual std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string& id)>& stale,
-                                                      bool dry_run) = 0;
+  // Removes the port rules of containers that have no record, all at once;
+  // returns their tagged ids (see tagged_id). With dry_run it only lists
+  // them. `snapshot` is called after each read of the rules (a retry reads
+  // again) and returns the predicate `stale(tagged id)` for that read: the
+  // records must be read after the rules, so a setup that indexed its id and
+  // then added its rules in between is never taken for stale.
+  using StaleSnapshot = std::function<std::function<bool(const std::string& id)>()>;
+  virtual std::vector<std::string> remove_stale_ports(const StaleSnapshot& snapshot, bool dry_run) = 0;
 };
 
 // "iptables" (libiptc, the legacy xtables interface), "nftables" (libnftnl)

@@ -14,7 +14,7 @@ class NoFirewall final : public Firewall {
   std::string name() const override { return "none"; }
   std::size_t apply(const Change&) override { return 0; }
   std::vector<std::string> missing(const Change&) override { return {}; }
-  std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>&, bool) override {
+  std::vector<std::string> remove_stale_ports(const StaleSnapshot&, bool) override {
     return {};
   }
 };

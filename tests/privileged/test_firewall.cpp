@@ -16,6 +16,11 @@ using nh_test::run;
 
 namespace {
 
+// A snapshot that always answers with `f` (the records of these tests do not change).
+nh::firewall::Firewall::StaleSnapshot stale_if(std::function<bool(const std::string&)> f) {
+  return [f] { return f; };
+}
+
 std::string save(int family = AF_INET) {
   auto r = run(family == AF_INET6 ? "ip6tables-legacy-save" : "iptables-legacy-save");
   REQUIRE(r.status == 0);
@@ -170,9 +175,9 @@ TEST_CASE("port rules read back exactly as iptables-save prints them, and go wit
   expect_rules(dnat, 1);
 
   // gc: rules of a container the predicate calls stale go, the others stay.
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "ghost"; }, false).empty());
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "ghost"; }), false).empty());
   expect_rules(dnat, 1);
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "web-1"; }, true) ==
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "web-1"; }), true) ==
         std::vector<std::string>{"web-1"});  // each id once, however many rules
   expect_rules(dnat, 1);  // dry run
 
@@ -210,7 +215,7 @@ TEST_CASE("a dual-stack network's rules and IPv6 port rules read back from ip6ta
   CHECK(fw->apply(change) == 0);
 
   // gc sees the IPv6 port rules too.
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "web6"; }, true) ==
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "web6"; }), true) ==
         std::vector<std::string>{"web6"});
   CHECK(fw->apply(removal) == ipt::port_rules(web).size());
   expect_rules(ipt::port_rules(web), 0);

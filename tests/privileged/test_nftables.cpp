@@ -17,6 +17,11 @@ using nh_test::run;
 
 namespace {
 
+// A snapshot that always answers with `f` (the records of these tests do not change).
+nh::firewall::Firewall::StaleSnapshot stale_if(std::function<bool(const std::string&)> f) {
+  return [f] { return f; };
+}
+
 // The table as `nft list` prints it, each line without its indentation.
 std::string listing() {
   auto r = run("nft list table inet netns_hook 2>/dev/null | sed -e \"s/^[[:space:]]*//\"");
@@ -172,11 +177,11 @@ TEST_CASE("nftables: published ports are map elements that go with their contain
   CHECK(elements().count("ports4any: tcp . 8443 netns-hook:api-1: 10.69.0.3 . 443") == 1);
 
   // gc: the elements of a container the predicate calls stale go, the others stay.
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "ghost"; }, false).empty());
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "api-1"; }, true) ==
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "ghost"; }), false).empty());
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "api-1"; }), true) ==
         std::vector<std::string>{"api-1"});
   CHECK(elements().size() == expected.size() + 1);  // dry run
-  CHECK(fw->remove_stale_ports([](const std::string& id) { return id == "api-1"; }, false) ==
+  CHECK(fw->remove_stale_ports(stale_if([](const std::string& id) { return id == "api-1"; }), false) ==
         std::vector<std::string>{"api-1"});
   CHECK(elements() == expected);
 

@@ -64,10 +64,11 @@ class Backend final : public Firewall {
     return out;
   }
 
-  std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>& stale,
-                                              bool dry_run) override {
+  std::vector<std::string> remove_stale_ports(const StaleSnapshot& snapshot, bool dry_run) override {
     const std::string prefix = port_tag("");
     auto lock = xtables_lock();
+    // Under the lock no setup adds rules: records read now cover every rule read below.
+    const auto stale = snapshot();
     std::set<std::string> ids;
     for (int family : {AF_INET, AF_INET6}) {
       auto tags = remove_stale(

@@ -1,6 +1,10 @@
 #include "lib/firewall/nftables/backend.hpp"
 
+#include <sys/random.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -148,6 +152,14 @@ auto retrying(const std::string& what, F&& attempt) {
         throw Error(what, "the ruleset kept changing under it (" + std::to_string(kAttempts) + " attempts)",
                     Error::Kind::kNftables, *err);
       base::log_debug("nftables ruleset changed under us (" + std::string(std::strerror(*err)) + "); retrying");
+      // Others committing at the same moment (parallel starts, a busy
+      // firewall manager) would collide again if all retried at once: wait a
+      // random while, longer each time (0.25 to 16 ms).
+      unsigned r = 0;
+      (void)!::getrandom(&r, sizeof r, GRND_NONBLOCK);
+      const long us = 250L * (1L << std::min(n, 6)) * (r % 1000 + 1) / 1000;
+      const timespec pause{0, us * 1000};
+      ::nanosleep(&pause, nullptr);
     }
   }
 }
@@ -187,8 +199,7 @@ class Backend final : public Firewall {
     return retrying("read inet " + std::string(kTable), [&] { return plan(sock, change).lines; });
   }
 
-  std::vector<std::string> remove_stale_ports(const std::function<bool(const std::string&)>& stale,
-                                              bool dry_run) override {
+  std::vector<std::string> remove_stale_ports(const StaleSnapshot& snapshot, bool dry_run) override {
     NftSocket& sock = socket();
     const std::string prefix = element_tag("");
     const std::string what = "remove stale elements of inet " + std::string(kTable);
@@ -197,17 +208,20 @@ class Backend final : public Firewall {
       TableState st = read_table(sock);
       std::set<std::string> ids;
       Plan p;
+      std::vector<Element> found;
       if (st.exists)
-        for (const auto& m : port_maps()) {
-          if (!st.maps.count(m.name)) continue;
-          for (auto& e : dump_elements(sock, m.name)) {
-            if (e.comment.rfind(prefix, 0) != 0) continue;
-            std::string id = e.comment.substr(prefix.size());
-            if (!stale(id)) continue;
-            ids.insert(id);
-            p.delete_elements.push_back(std::move(e));
-          }
-        }
+        for (const auto& m : port_maps())
+          if (st.maps.count(m.name))
+            for (auto& e : dump_elements(sock, m.name)) found.push_back(std::move(e));
+      // The records, read after these elements (and again on a retry).
+      const auto stale = snapshot();
+      for (auto& e : found) {
+        if (e.comment.rfind(prefix, 0) != 0) continue;
+        std::string id = e.comment.substr(prefix.size());
+        if (!stale(id)) continue;
+        ids.insert(id);
+        p.delete_elements.push_back(std::move(e));
+      }
       if (!dry_run && !p.empty()) send(sock, generation, p, what);
       return {ids.begin(), ids.end()};
     });

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 
 #include "lib/base/c_handle.hpp"
 #include "lib/base/error.hpp"
@@ -60,11 +61,21 @@ bool NftSocket::query(const std::function<nlmsghdr*(char*, std::uint32_t)>& buil
     const int err = errno;
     throw nft_error(what, err);
   }
+  // An exception must not unwind through libmnl's C frames, and the rest of
+  // the answer must still be read off the socket: keep the first one and
+  // rethrow it once the answer is complete.
   struct Ctx {
     const std::function<void(const nlmsghdr*)>* each;
-  } ctx{&each};
+    std::exception_ptr failure;
+  } ctx{&each, nullptr};
   auto cb = [](const nlmsghdr* n, void* data) -> int {
-    (*static_cast<Ctx*>(data)->each)(n);
+    auto* c = static_cast<Ctx*>(data);
+    if (c->failure) return MNL_CB_OK;
+    try {
+      (*c->each)(n);
+    } catch (...) {
+      c->failure = std::current_exception();
+    }
     return MNL_CB_OK;
   };
   bool interrupted = false;
@@ -89,6 +100,9 @@ bool NftSocket::query(const std::function<nlmsghdr*(char*, std::uint32_t)>& buil
       continue;
     }
     int rc = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid_, cb, &ctx);
+    if (rc == MNL_CB_STOP || rc < 0) {
+      if (ctx.failure) std::rethrow_exception(ctx.failure);
+    }
     if (rc == MNL_CB_STOP) return true;
     if (rc < 0) {
       const int err = errno;
@@ -138,19 +152,26 @@ void NftSocket::Batch::finish() {
 
 int NftSocket::send(Batch& batch) {
   batch.finish();
+  const int fd = mnl_socket_get_fd(sock_.get());
   // A large batch (a restore of many ports) needs a send buffer to match.
   int size = static_cast<int>(batch.used_) + (1 << 16);
-  ::setsockopt(mnl_socket_get_fd(sock_.get()), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size);
+  // An error reply carries only the header of the message it refuses, not
+  // the whole message (an element message may hold 16 KiB): it fits.
+  int on = 1;
+  ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
   if (mnl_socket_sendto(sock_.get(), batch.buf_.data(), batch.used_) < 0) return errno;
   // The kernel handles the batch within sendto: its errors, if any, are
   // queued by now (no message asked for an ack, so a success queues nothing).
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  std::vector<char> buf(1 << 16);
   int first_error = 0;
   for (;;) {
-    ssize_t n = ::recv(mnl_socket_get_fd(sock_.get()), buf.data(), buf.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      break;  // EAGAIN: nothing more
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) break;  // nothing more
+      return first_error ? first_error : err;          // ENOBUFS: replies were lost; not a success
     }
     const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
     int left = static_cast<int>(n);
@@ -159,6 +180,7 @@ int NftSocket::send(Batch& batch) {
       const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (e->error != 0 && first_error == 0) first_error = -e->error;
     }
+    if (left > 0 && first_error == 0) first_error = EPROTO;  // a reply cut short: assume the worst
   }
   return first_error;
 }
