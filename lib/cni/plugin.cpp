@@ -57,14 +57,15 @@ void check(const NetConf& conf, const Environment& env) {
   if (!has_check(conf.cni_version))
     throw Failure(kIncompatibleVersion, "CHECK with cniVersion " + conf.cni_version, "CHECK needs cniVersion 0.4.0 or later");
   check_namespace(env.netns);
-  auto problems = pipeline::check_attachment(settings_of(conf), env.container_id, env.ifname, env.netns);
+  auto problems = pipeline::check_attachment(settings_of(conf), env.container_id, env.ifname, env.netns, conf.network.name);
   if (problems.empty() && conf.prev_result) {
     // Every address the runtime was given must still be the container's.
     auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id);
     const ipam::Attachment* a = sb ? sb->attachment(env.ifname) : nullptr;
     if (auto ips = conf.prev_result->find("ips"); a && ips != conf.prev_result->end() && ips->is_array())
       for (const auto& ip : *ips) {
-        std::string address = ip.value("address", "");
+        const auto addr = ip.find("address");
+        const std::string address = addr != ip.end() && addr->is_string() ? addr->get<std::string>() : "";
         bool held = false;
         for (const auto& ad : a->addresses) held = held || ad.cidr.str() == address;
         if (!held) problems.push_back("prevResult's address " + address + " is not the container's");
@@ -76,11 +77,25 @@ void check(const NetConf& conf, const Environment& env) {
   throw Failure(kCheckFailed, "check container " + env.container_id + " interface " + env.ifname, details);
 }
 
+// DEL of the configuration's network only: an interface of the same name on
+// another network (an ADD on this one was refused because of it, and the
+// runtime cleans up) is not this DEL's to take.
+void del(const NetConf& conf, const Environment& env) {
+  if (auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id, true))
+    if (const ipam::Attachment* a = sb->attachment(env.ifname);
+        a && a->container == env.container_id && a->network.name != conf.network.name) {
+      base::log_info("CNI DEL of container " + env.container_id + " " + env.ifname + " on network " + conf.network.name +
+                     ": that interface is on network " + a->network.name + ", left alone");
+      return;
+    }
+  pipeline::teardown(settings_of(conf), env.container_id, env.ifname);
+}
+
 void dispatch(const Environment& env, const std::string& input, std::ostream& out) {
   if (env.command == "VERSION") return version_command(input, out);
   const NetConf conf = parse_config(input);
   if (env.command == "ADD") return add(conf, env, out);
-  if (env.command == "DEL") return pipeline::teardown(settings_of(conf), env.container_id, env.ifname);
+  if (env.command == "DEL") return del(conf, env);
   if (env.command == "CHECK") return check(conf, env);
   if (!has_gc_and_status(conf.cni_version))
     throw Failure(kIncompatibleVersion, env.command + " with cniVersion " + conf.cni_version,

@@ -62,13 +62,18 @@ void check_inside(const netlink::Netns& ns, const ipam::Attachment& a, std::vect
 }  // namespace
 
 std::vector<std::string> check_attachment(const input::Settings& settings, const std::string& id,
-                                          const std::string& iface, const std::string& netns_path) {
+                                          const std::string& iface, const std::string& netns_path,
+                                          const std::string& network) {
   std::vector<std::string> out;
   ipam::Pool pool = ipam::Pool::open(settings.state_dir);
   auto sb = pool.find(id);
   const ipam::Attachment* a = sb ? sb->attachment(iface) : nullptr;
   if (!a || a->container != id) {
     out.push_back("no attachment of container " + id + " on " + iface + " is recorded");
+    return out;
+  }
+  if (a->network.name != network) {
+    out.push_back("the interface " + iface + " of container " + id + " is on network " + a->network.name + ", not " + network);
     return out;
   }
   if (a->building_pid != 0 || a->releasing) {

@@ -72,8 +72,10 @@ std::optional<ipam::Sandbox> settle_earlier_runs(const input::Settings& settings
       if (mine->key != key) return std::nullopt;  // alive elsewhere: the claim refuses, naming it
       if (mine->built() && req.join_existing) return mine;
       if (mine->building_pid() != 0 && mine->building_pid() != ::getpid())
-        throw Error::input("container " + req.id, "another hook run (pid " + std::to_string(mine->building_pid()) +
-                                                      ") is setting it up; retry");
+        // A condition that passes (errno EAGAIN: a CNI client is told to try again later).
+        throw Error("container " + req.id,
+                    "another hook run (pid " + std::to_string(mine->building_pid()) + ") is setting it up; retry",
+                    Error::Kind::kErrno, EAGAIN);
       if (!req.join_existing) return std::nullopt;  // CNI: another attachment of the same container
     }
     // A record of an earlier run of this id whose namespace is gone (a

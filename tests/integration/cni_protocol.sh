@@ -183,6 +183,27 @@ expect_eq "and one interface in the namespace" 1 "$(ip -n r4 -o link show | grep
 for id in r1 r2 r4; do cni DEL "$id" eth$([ $id = r4 ] && echo 1 || echo 0) "/run/netns/$id" "$(conf 1.0.0)"; done
 expect_eq "no port rule left" 0 "$(port_rules | wc -l)"
 
+echo "# an interface name taken by another network: that network's interface is left alone"
+conf2() { conf "$1" | jq -c '.name = "cninet2" | .bridge = "nh-cni2" | .subnets = [{"subnet": "10.79.0.0/24"}]'; }
+new_ns two
+cni ADD two eth0 /run/netns/two "$(conf 1.1.0)"
+check "ADD on cninet" ok
+TWO_ADDR=$(ns_addr two)
+cni ADD two eth0 /run/netns/two "$(conf2 1.1.0)"
+check "ADD of the same interface on cninet2 is refused" bash -c "[ $RC != 0 ]"
+cni CHECK two eth0 /run/netns/two "$(conf2 1.1.0)"
+check "CHECK on cninet2 fails, naming cninet" bash -c "jq -e '.code == 102 and (.details | contains(\"on network cninet,\"))' <<<'$OUT'"
+# The runtime cleans up the failed ADD with a DEL on cninet2.
+cni DEL two eth0 /run/netns/two "$(conf2 1.1.0)"
+check "DEL on cninet2 succeeds" ok
+expect_eq "and leaves cninet's eth0 with its address" "$TWO_ADDR" "$(ns_addr two)"
+check "whose lease stays" indexed two
+cni CHECK two eth0 /run/netns/two "$(conf 1.1.0)"
+check "CHECK on cninet still passes" ok
+cni DEL two eth0 /run/netns/two "$(conf 1.1.0)"
+check "DEL on cninet takes it" bash -c "! ip -n two link show eth0 >/dev/null 2>&1"
+ip netns del two
+
 echo "# DEL without a namespace, after it is gone (as ctr run --rm sends it)"
 new_ns gone
 cni ADD gone eth0 /run/netns/gone "$(conf 1.0.0)"
