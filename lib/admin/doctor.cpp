@@ -187,17 +187,17 @@ void check_firewall(const input::Settings& settings, ipam::Pool* pool, const std
     }
   }
   if (backend == "none") return;
-  const auto probed = firewall::probe_interfaces();
+  const std::string probed = firewall::probe_interface(backend);
   if (backend == "nftables") {
     out.push_back(kernel_piece("nftables", "nf_tables", {"CONFIG_NF_TABLES"}, config, source));
-    if (probed.nftables.empty()) out.push_back(ok("firewall interface", "nf_tables answers"));
-    else out.push_back(fail("firewall interface", "nf_tables does not answer: " + probed.nftables, "use --firewall iptables"));
+    if (probed.empty()) out.push_back(ok("firewall interface", "nf_tables answers"));
+    else out.push_back(fail("firewall interface", "nf_tables does not answer: " + probed, "use --firewall iptables"));
     out.push_back(ok("where the rules are", "nft list table inet netns_hook"));
   } else {
     out.push_back(kernel_piece("legacy x_tables", "ip_tables", {"CONFIG_IP_NF_IPTABLES"}, config, source));
-    if (probed.legacy.empty()) out.push_back(ok("firewall interface", "the legacy x_tables interface answers"));
+    if (probed.empty()) out.push_back(ok("firewall interface", "the legacy x_tables interface answers"));
     else
-      out.push_back(fail("firewall interface", "the legacy x_tables interface does not answer: " + probed.legacy,
+      out.push_back(fail("firewall interface", "the legacy x_tables interface does not answer: " + probed,
                          "use --firewall nftables"));
     out.push_back(ok("where the rules are",
                      "iptables-legacy -t nat -S and iptables-legacy -S (ip6tables-legacy for IPv6); "

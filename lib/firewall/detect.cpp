@@ -143,22 +143,23 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
   return out;
 }
 
-Interfaces probe_interfaces() {
-  Interfaces out;
-  try {
-    auto sock = nftables::NftSocket::open();
-    sock.generation();
-  } catch (const base::Error& e) {
-    out.nftables = e.what();
+std::string probe_interface(const std::string& backend) {
+  if (backend == "nftables") {
+    try {
+      auto sock = nftables::NftSocket::open();
+      sock.generation();
+    } catch (const base::Error& e) {
+      return e.what();
+    }
+    return "";
   }
   xtc_handle* h = iptc_init("nat");
   if (!h) {
     const int err = errno;
-    out.legacy = std::string("libiptc: ") + iptc_strerror(err);
-  } else {
-    iptc_free(h);
+    return std::string("libiptc: ") + iptc_strerror(err);
   }
-  return out;
+  iptc_free(h);
+  return "";
 }
 
 void warn_foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges) {

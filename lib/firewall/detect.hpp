@@ -26,12 +26,10 @@ Detection detect_backend();
 // policy is no problem: netns-hook's accepts come first in that chain.)
 std::vector<std::string> foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);
 
-// Whether each interface answers (read-only): "" when it does, else why not.
-struct Interfaces {
-  std::string nftables;  // nf_tables: a dump of the tables
-  std::string legacy;    // x_tables: the legacy nat table read through libiptc
-};
-Interfaces probe_interfaces();
+// Whether the interface of `backend` answers (read-only): "" when it does,
+// else why not. nftables: the ruleset's generation; iptables: the legacy
+// nat table read through libiptc.
+std::string probe_interface(const std::string& backend);
 
 // Logs one warning line per foreign_forward_drops() finding.
 void warn_foreign_forward_drops(const std::string& backend, const std::vector<std::string>& bridges);

@@ -10,20 +10,21 @@ namespace nh::pipeline {
 
 std::string firewall_for_setup(const input::Settings& settings, ipam::Pool& pool,
                                const std::vector<std::string>& bridges) {
+  // An explicit backend is used as said and recorded nowhere: the record is
+  // auto's, and another run's --firewall none must not become auto's choice.
+  if (settings.firewall != "auto") return settings.firewall;
   bool chosen_now = false;
   const std::string backend = pool.firewall_backend(
       [&] {
-        if (settings.firewall != "auto") return settings.firewall;
         auto d = firewall::detect_backend();
         base::log_info("firewall auto: chose " + d.backend + ": " + d.reason);
         return d.backend;
       },
       &chosen_now);
-  const std::string used = settings.firewall == "auto" ? backend : settings.firewall;
   // Once per state directory (and on every restore): whatever another
   // framework drops, no rule of ours lets through.
-  if (chosen_now && used != "none") firewall::warn_foreign_forward_drops(used, bridges);
-  return used;
+  if (chosen_now) firewall::warn_foreign_forward_drops(backend, bridges);
+  return backend;
 }
 
 std::string firewall_in_use(const input::Settings& settings, ipam::Pool& pool) {

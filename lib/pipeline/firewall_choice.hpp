@@ -11,9 +11,10 @@
 
 namespace nh::pipeline {
 
-// For a setup: the explicit backend, or auto's recorded choice (detecting
-// and recording it on the first setup, which also warns about another
-// framework's forward drops, naming `bridges`: see firewall/detect.hpp).
+// For a setup: the explicit backend (recorded nowhere), or auto's recorded
+// choice (detecting and recording it on the first setup with auto, which
+// also warns about another framework's forward drops, naming `bridges`: see
+// firewall/detect.hpp).
 std::string firewall_for_setup(const input::Settings& settings, ipam::Pool& pool,
                                const std::vector<std::string>& bridges);
 
