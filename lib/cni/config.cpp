@@ -99,6 +99,7 @@ void read_runtime_config(const nlohmann::json& rc, NetConf& c) {
 }
 
 std::vector<Attachment> attachments(const nlohmann::json& list, const std::string& key) {
+  if (list.is_null()) return {};
   if (!list.is_array()) throw bad("\"" + key + "\" is not a list");
   std::vector<Attachment> out;
   for (const auto& a : list) {
@@ -198,8 +199,9 @@ NetConf parse_config(const std::string& text) {
     if (!dns->is_object()) throw bad("\"dns\" is not an object");
     c.dns = *dns;
   }
-  if (const auto* v = find(j, "cni.dev/valid-attachments")) c.valid_attachments = attachments(*v, "cni.dev/valid-attachments");
-  else if (const auto* old = find(j, "cni.dev/attachments")) c.valid_attachments = attachments(*old, "cni.dev/attachments");
+  // Present but null counts: it is how Go writes an empty list.
+  if (auto v = j.find("cni.dev/valid-attachments"); v != j.end()) c.valid_attachments = attachments(*v, "cni.dev/valid-attachments");
+  else if (auto old = j.find("cni.dev/attachments"); old != j.end()) c.valid_attachments = attachments(*old, "cni.dev/attachments");
   return c;
 }
 

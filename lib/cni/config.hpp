@@ -35,7 +35,9 @@ struct NetConf {
   std::string mac;
   std::optional<nlohmann::json> prev_result;
   nlohmann::json dns;                // passed through to the result, as the specification has it
-  std::vector<Attachment> valid_attachments;  // GC: cni.dev/valid-attachments (or cni.dev/attachments)
+  // GC: cni.dev/valid-attachments (or cni.dev/attachments); none when the
+  // configuration has neither key, which is not the same as an empty list.
+  std::optional<std::vector<Attachment>> valid_attachments;
 };
 
 // Only what VERSION needs, and what an error is written in: the version

@@ -16,6 +16,11 @@
 namespace nh::cni {
 
 std::size_t collect_garbage(const NetConf& conf) {
+  // Without the list every attachment would look stale: collect nothing.
+  if (!conf.valid_attachments)
+    throw Failure(kInvalidConfig, "GC of network " + conf.network.name,
+                  "the configuration has no \"cni.dev/valid-attachments\": without it every attachment would look "
+                  "stale, so nothing is collected");
   const input::Settings settings = settings_of(conf);
   auto pool = ipam::Pool::open(settings.state_dir);
   struct Stale {
@@ -28,7 +33,7 @@ std::size_t collect_garbage(const NetConf& conf) {
     for (const auto& a : s.attachments) {
       if (a.network.name != conf.network.name) continue;
       const Attachment key{a.container, a.iface};
-      if (std::find(conf.valid_attachments.begin(), conf.valid_attachments.end(), key) == conf.valid_attachments.end())
+      if (std::find(conf.valid_attachments->begin(), conf.valid_attachments->end(), key) == conf.valid_attachments->end())
         stale.push_back({a.container, a.iface, s});
     }
   }

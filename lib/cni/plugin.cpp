@@ -57,6 +57,17 @@ void check(const NetConf& conf, const Environment& env) {
   if (!has_check(conf.cni_version))
     throw Failure(kIncompatibleVersion, "CHECK with cniVersion " + conf.cni_version, "CHECK needs cniVersion 0.4.0 or later");
   check_namespace(env.netns);
+  // What is not a difference has codes of its own: no such attachment (3), or
+  // one another run is still setting up or tearing down (11, try later).
+  {
+    const std::string what = "check container " + env.container_id + " interface " + env.ifname;
+    auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id);
+    const ipam::Attachment* a = sb ? sb->attachment(env.ifname) : nullptr;
+    if (!a || a->container != env.container_id)
+      throw Failure(kUnknownContainer, what, "no attachment of container " + env.container_id + " on " + env.ifname + " is recorded");
+    if (a->building_pid != 0 || a->releasing)
+      throw Failure(kTryAgainLater, what, a->releasing ? "it is being torn down" : "it is still being set up");
+  }
   auto problems = pipeline::check_attachment(settings_of(conf), env.container_id, env.ifname, env.netns, conf.network.name);
   if (problems.empty() && conf.prev_result) {
     // Every address the runtime was given must still be the container's.

@@ -92,6 +92,11 @@ input::Request add_request(const NetConf& conf, const Environment& env) {
   r.attachments.push_back(std::move(a));
   r.ports = conf.ports;
   if (!r.ports.empty()) r.ports_network = conf.network.name;
+  try {
+    input::check_port_families(r.ports, conf.network, "runtimeConfig.portMappings");
+  } catch (const base::Error& e) {
+    throw Failure(kInvalidConfig, e);
+  }
   return r;
 }
 

@@ -128,6 +128,7 @@ Request build_oci_request(const Settings& settings, const State& state) {
       throw Error::input(std::string("annotation ") + kAnnotationPorts,
                          "the container is on internal networks only, which publish no ports");
     r.ports_network = outward->network.name;
+    check_port_families(r.ports, outward->network, std::string("annotation ") + kAnnotationPorts);
   }
   if (auto text = annotation(state, kAnnotationSysctl); text && !text->empty())
     r.sysctls = container::parse_sysctls(*text);

@@ -43,4 +43,10 @@ struct Request {
   std::string namespace_path() const;
 };
 
+// Throws an input error naming `source` when a port publishes on a family
+// `network` has no subnet of ("[::]:8080:80" on an IPv4-only network): it
+// would reserve the port and forward nothing.
+void check_port_families(const std::vector<addr::PortMapping>& ports, const net::Network& network,
+                         const std::string& source);
+
 }  // namespace nh::input

@@ -86,6 +86,10 @@ expect_eq "no lease left" 0 "$(lease_count)"
 expect_eq "no veth left" 0 "$(veth_count)"
 cni DEL never-added eth0 "" "$(conf 1.0.0)"
 check "DEL of something never added succeeds" ok
+new_ns never
+cni CHECK never-added eth0 /run/netns/never "$(conf 1.0.0)"
+check "CHECK of something never added: container unknown (code 3)" code 3
+ip netns del never
 
 echo "# CHECK finds what was removed by hand"
 new_ns chk
@@ -121,6 +125,9 @@ new_netns_process
 check "an OCI container joins the same network through the hook" bash -c "echo '{\"id\":\"oci1\",\"status\":\"creating\",\"pid\":$NEWPID,\"annotations\":{\"netns-hook.networks\":\"cninet\"}}' | '$PLUGIN' --firewall $FW --networks-dir '$NETWORKS_DIR' --state-dir '$STATE_DIR'"
 check "ls lists the CNI and the OCI containers on cninet" bash -c "'$PLUGIN' --state-dir '$STATE_DIR' ls --json | jq -e '[.[] | select(.network == \"cninet\") | .id] | sort == [\"g1\",\"g2\",\"g3\",\"oci1\"]'"
 check "they share the pool: four different addresses" bash -c "'$PLUGIN' --state-dir '$STATE_DIR' ls --json | jq -e '[.[].addresses[0]] | unique | length == 4'"
+cni GC "" "" "" "$(conf 1.1.0)"
+check "GC without cni.dev/valid-attachments is refused (code 7)" code 7
+check "and releases nothing" bash -c "'$PLUGIN' --state-dir '$STATE_DIR' ls --json | jq -e '[.[] | .id] | sort == [\"g1\",\"g2\",\"g3\",\"oci1\"]'"
 cni GC "" "" "" "$(conf 1.1.0 '"cni.dev/valid-attachments": [{"containerID": "g2", "ifname": "eth0"}]')"
 check "GC succeeds" ok
 check "g1 and g3 are released, g2 and the OCI container stay" bash -c "'$PLUGIN' --state-dir '$STATE_DIR' ls --json | jq -e '[.[] | .id] | sort == [\"g2\",\"oci1\"]'"
@@ -257,7 +264,7 @@ rm -f "$NETWORKS_DIR/other.json"
 echo "# the shipped configurations, as a client hands them to the plugin"
 EXAMPLES=$(cd "$(dirname "$0")/../../config-examples/cni" && pwd)
 # (containerd's CRI fills {{.PodCIDR}} in from the node's pod CIDR.)
-for f in 10-netns-hook.conflist:10.90.0. containerd-cri-template.conflist:10.244.1.; do
+for f in 10-netns-hook.conflist:10.90.0. 87-podman-netns-hook.conflist:10.91.0. containerd-cri-template.conflist:10.244.1.; do
   file=${f%%:*} prefix=${f#*:}
   plugin=$(sed 's|{{.PodCIDR}}|10.244.1.0/24|' "$EXAMPLES/$file" |
     jq -c --arg s "$STATE_DIR" --arg n "$NETWORKS_DIR" --arg fw "$FW" \

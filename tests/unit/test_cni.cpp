@@ -137,6 +137,11 @@ TEST_CASE("prevResult, dns and the valid attachments of a GC are kept", "[cni]")
   CHECK(c.valid_attachments == std::vector<cni::Attachment>{{"a", "eth0"}, {"b", "net1"}});
   auto old = cni::parse_config(conf(R"("cni.dev/attachments": [{"containerID": "c", "ifname": "eth0"}])", "1.1.0"));
   CHECK(old.valid_attachments == std::vector<cni::Attachment>{{"c", "eth0"}});
+  // No key is no list (GC refuses it); null is Go's empty list.
+  CHECK_FALSE(cni::parse_config(conf("", "1.1.0")).valid_attachments.has_value());
+  auto none = cni::parse_config(conf(R"("cni.dev/valid-attachments": null)", "1.1.0"));
+  REQUIRE(none.valid_attachments.has_value());
+  CHECK(none.valid_attachments->empty());
 }
 
 TEST_CASE("a bad configuration is refused with the specification's code", "[cni]") {

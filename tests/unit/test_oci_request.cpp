@@ -119,6 +119,9 @@ TEST_CASE("bad requests are refused, naming what was wrong", "[request]") {
   refused({{"netns-hook.ip", "banana"}}, "\"banana\" is not an IP address");
   refused({{"netns-hook.networks", "back"}, {"netns-hook.ports", "8080:80"}},
           "the container is on internal networks only, which publish no ports");
+  refused({{"netns-hook.networks", "web"}, {"netns-hook.ports", "[::]:8080:80"}},
+          "\"[::]:8080:80/tcp\" publishes on IPv6, and network web has no IPv6 subnet");
+  refused({{"netns-hook.networks", "web"}, {"netns-hook.ports", "[fd00::1]:8080:80"}}, "network web has no IPv6 subnet");
   f.settings.firewall = "none";
   refused({{"netns-hook.ports", "8080:80"}}, "publishing ports needs a firewall backend");
 }
@@ -128,6 +131,8 @@ TEST_CASE("published ports go to the first network that is not internal", "[requ
   auto r = f.build({{"netns-hook.networks", "back,db"}, {"netns-hook.ports", "8080:80"}});
   CHECK(r.ports_network == "db");
   REQUIRE(r.ports.size() == 1);
+  // Both families, or the one the network has: fine on an IPv4-only network.
+  CHECK_NOTHROW(f.build({{"netns-hook.networks", "web"}, {"netns-hook.ports", "8080:80,0.0.0.0:8081:80,127.0.0.1:8082:80"}}));
 }
 
 TEST_CASE("a network that clashes with another file is refused, naming both files", "[request]") {
