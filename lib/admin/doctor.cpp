@@ -127,7 +127,9 @@ std::vector<std::string> bridges_of(const std::vector<ipam::Sandbox>& sandboxes,
   return {out.begin(), out.end()};
 }
 
-void check_forwarding(const std::vector<ipam::Sandbox>& sandboxes, std::vector<Finding>& out) {
+// `dual_stack_defined`: the options or a network file describe a network
+// with an IPv6 subnet, in use or not.
+void check_forwarding(const std::vector<ipam::Sandbox>& sandboxes, bool dual_stack_defined, std::vector<Finding>& out) {
   std::size_t containers = 0;
   bool dual_stack = false;
   for (const auto& s : sandboxes) {
@@ -144,12 +146,25 @@ void check_forwarding(const std::vector<ipam::Sandbox>& sandboxes, std::vector<F
                        "net.ipv4.ip_forward is " + v4 + " while " + std::to_string(containers) +
                            " containers are set up: no packet of theirs leaves their bridge",
                        "sysctl -w net.ipv4.ip_forward=1, and make it stay (a later `sysctl -p` turned it off?)"));
-  if (!dual_stack) return;
+  if (!dual_stack && !dual_stack_defined) return;
   const std::string v6 = base::read_sysctl("net/ipv6/conf/all/forwarding");
-  if (v6 == "1") out.push_back(ok("ipv6 forwarding", "net.ipv6.conf.all.forwarding is 1 (a dual-stack network is in use)"));
+  if (v6 == "1")
+    out.push_back(ok("ipv6 forwarding", std::string("net.ipv6.conf.all.forwarding is 1 (a dual-stack network is ") +
+                                            (dual_stack ? "in use)" : "defined)")));
+  else if (!dual_stack)
+    out.push_back(warn("ipv6 forwarding",
+                       "net.ipv6.conf.all.forwarding is " + v6 + ", and a dual-stack network is defined but not in use",
+                       "the first setup on it turns it on; a later `sysctl -p` may turn it off again"));
   else
     out.push_back(fail("ipv6 forwarding", "net.ipv6.conf.all.forwarding is " + v6 + " while a dual-stack network is in use",
                        "sysctl -w net.ipv6.conf.all.forwarding=1"));
+}
+
+bool dual_stack_defined(const input::Settings& settings) {
+  if (settings.default_network.subnet(AF_INET6)) return true;
+  for (const auto& n : net::NetworkStore(settings.networks_dir).scan().networks)
+    if (n.subnet(AF_INET6)) return true;
+  return false;
 }
 
 void check_br_netfilter(std::vector<Finding>& out) {
@@ -178,7 +193,7 @@ void check_firewall(const input::Settings& settings, ipam::Pool* pool, const std
     out.push_back(ok("firewall backend", backend + " (auto, chosen by the first setup: " + settings.state_dir + "/firewall)"));
   } else {
     try {
-      auto d = firewall::detect_backend();
+      auto d = firewall::detect_backend(/*may_load=*/false);
       backend = d.backend;
       out.push_back(ok("firewall backend", "auto, not chosen yet: the first setup will pick " + d.backend + " (" + d.reason + ")"));
     } catch (const base::Error& e) {
@@ -230,6 +245,49 @@ void check_netns_dir(const input::Settings& settings, std::vector<Finding>& out)
                      "names the hook binds there are not seen from other mount namespaces: mount --make-rshared " + dir));
 }
 
+// The checks of one container (its namespace, veths and rules).
+void check_container(netlink::Netlink& host, const ipam::Sandbox& s, const std::string& who, std::vector<Finding>& out) {
+  if (!ipam::namespace_alive(s)) {
+    out.push_back(warn(who + ": namespace", "its network namespace is gone, its leases are still held",
+                       "netns-hook gc releases them (the gc timer does it every 15 minutes)"));
+    return;
+  }
+  out.push_back(ok(who + ": namespace", "alive"));
+  firewall::Change wanted;
+  for (const auto& a : s.attachments) {
+    if (a.releasing) continue;
+    const std::string check = who + " on " + a.network.name + ": veth";
+    auto veth = netlink::find_link(host, a.host_veth);
+    auto bridge = netlink::find_link(host, a.network.bridge);
+    if (!veth)
+      out.push_back(fail(check, "its host veth " + a.host_veth + " is missing",
+                         "the container has no network on " + a.network.name + ": restart it (teardown, then setup)"));
+    else if (!bridge || veth->master != bridge->index)
+      out.push_back(fail(check, a.host_veth + " is not on the bridge " + a.network.bridge,
+                         "restart the container (teardown, then setup)"));
+    else
+      out.push_back(ok(check, a.host_veth + " on " + a.network.bridge));
+    wanted.ensure_networks.push_back(a.network);
+  }
+  for (const auto& m : s.members) {
+    auto ports = pipeline::ports_of(s, m);
+    if (!ports.ports.empty()) wanted.add_ports.push_back(std::move(ports));
+  }
+  std::vector<std::string> missing;
+  try {
+    missing = firewall::make_firewall(s.firewall)->missing(wanted);
+  } catch (const base::Error& e) {
+    out.push_back(fail(who + ": rules", std::string("cannot read the firewall: ") + e.what(), "see the firewall checks above"));
+    return;
+  }
+  if (missing.empty())
+    out.push_back(ok(who + ": rules", "all present (" + s.firewall + ")"));
+  else
+    out.push_back(fail(who + ": rules",
+                       std::to_string(missing.size()) + " missing, e.g. " + missing.front(),
+                       "netns-hook restore puts them back (a firewall reload wiped them?)"));
+}
+
 void check_containers(const std::vector<ipam::Sandbox>& sandboxes, std::vector<Finding>& out) {
   if (sandboxes.empty()) {
     out.push_back(ok("containers", "none is set up"));
@@ -241,45 +299,12 @@ void check_containers(const std::vector<ipam::Sandbox>& sandboxes, std::vector<F
     std::string ids;
     for (const auto& m : s.members) ids += (ids.empty() ? "" : ", ") + m.id;
     const std::string who = "container " + ids;
-    if (!ipam::namespace_alive(s)) {
-      out.push_back(warn(who + ": namespace", "its network namespace is gone, its leases are still held",
-                         "netns-hook gc releases them (the gc timer does it every 15 minutes)"));
-      continue;
-    }
-    out.push_back(ok(who + ": namespace", "alive"));
-    firewall::Change wanted;
-    for (const auto& a : s.attachments) {
-      if (a.releasing) continue;
-      const std::string check = who + " on " + a.network.name + ": veth";
-      auto veth = netlink::find_link(host, a.host_veth);
-      auto bridge = netlink::find_link(host, a.network.bridge);
-      if (!veth)
-        out.push_back(fail(check, "its host veth " + a.host_veth + " is missing",
-                           "the container has no network on " + a.network.name + ": restart it (teardown, then setup)"));
-      else if (!bridge || veth->master != bridge->index)
-        out.push_back(fail(check, a.host_veth + " is not on the bridge " + a.network.bridge,
-                           "restart the container (teardown, then setup)"));
-      else
-        out.push_back(ok(check, a.host_veth + " on " + a.network.bridge));
-      wanted.ensure_networks.push_back(a.network);
-    }
-    for (const auto& m : s.members) {
-      auto ports = pipeline::ports_of(s, m);
-      if (!ports.ports.empty()) wanted.add_ports.push_back(std::move(ports));
-    }
-    std::vector<std::string> missing;
+    // One container's check that cannot finish is its finding; the others go on.
     try {
-      missing = firewall::make_firewall(s.firewall)->missing(wanted);
+      check_container(host, s, who, out);
     } catch (const base::Error& e) {
-      out.push_back(fail(who + ": rules", std::string("cannot read the firewall: ") + e.what(), "see the firewall checks above"));
-      continue;
+      out.push_back(fail(who, std::string("cannot check it: ") + e.what(), "the other findings stand; see the message"));
     }
-    if (missing.empty())
-      out.push_back(ok(who + ": rules", "all present (" + s.firewall + ")"));
-    else
-      out.push_back(fail(who + ": rules",
-                         std::to_string(missing.size()) + " missing, e.g. " + missing.front(),
-                         "netns-hook restore puts them back (a firewall reload wiped them?)"));
   }
 }
 
@@ -295,9 +320,16 @@ std::vector<Finding> diagnose(const input::Settings& settings) {
 
   std::optional<ipam::Pool> pool;
   std::vector<ipam::Sandbox> sandboxes;
-  // Opening it would create it: a missing one is a finding, not something to make.
-  if (!exists(settings.state_dir)) {
+  // Opening it would create it, or its missing parts: a missing one is a
+  // finding, not something to make.
+  std::string missing_part;
+  for (const char* part : {"", "/sandboxes", "/containers", "/pools", "/next", "/ports"})
+    if (missing_part.empty() && !exists(settings.state_dir + part)) missing_part = settings.state_dir + part;
+  if (missing_part == settings.state_dir) {
     out.push_back(ok("state directory", settings.state_dir + " does not exist yet: no container was set up"));
+  } else if (!missing_part.empty()) {
+    out.push_back(fail("state directory", missing_part + " is missing: this is not a state directory of this version",
+                       "point --state-dir at netns-hook's state directory; stop containers before upgrading"));
   } else {
     try {
       pool.emplace(ipam::Pool::open(settings.state_dir));
@@ -307,15 +339,21 @@ std::vector<Finding> diagnose(const input::Settings& settings) {
       out.push_back(fail("state directory", e.what(), "fix it, or point --state-dir elsewhere"));
     }
   }
-  try {
-    check_forwarding(sandboxes, out);
-  } catch (const base::Error& e) {
-    out.push_back(fail("ip forwarding", e.what(), ""));
-  }
-  check_br_netfilter(out);
-  check_firewall(settings, pool ? &*pool : nullptr, bridges_of(sandboxes, settings), config, source, out);
-  check_netns_dir(settings, out);
-  check_containers(sandboxes, out);
+  // A check that cannot finish is a finding of its own; the report goes on.
+  auto guarded = [&](const std::string& check, const auto& run) {
+    try {
+      run();
+    } catch (const base::Error& e) {
+      out.push_back(fail(check, std::string("cannot check it: ") + e.what(), "the other findings stand; see the message"));
+    }
+  };
+  guarded("ip forwarding", [&] { check_forwarding(sandboxes, dual_stack_defined(settings), out); });
+  guarded("br_netfilter", [&] { check_br_netfilter(out); });
+  guarded("firewall", [&] {
+    check_firewall(settings, pool ? &*pool : nullptr, bridges_of(sandboxes, settings), config, source, out);
+  });
+  guarded("ip netns names", [&] { check_netns_dir(settings, out); });
+  guarded("containers", [&] { check_containers(sandboxes, out); });
   return out;
 }
 

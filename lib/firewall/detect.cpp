@@ -6,6 +6,8 @@
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -83,13 +85,13 @@ std::vector<NftChain> nft_chains() {
   return out;
 }
 
-// Whether the legacy tables are loaded already (reading them otherwise would
-// load the module just to look).
-bool legacy_loaded() {
+// Whether the legacy table is loaded already (reading it otherwise would
+// load its module just to look).
+bool legacy_loaded(const std::string& table = "filter") {
   std::ifstream names("/proc/net/ip_tables_names");
   std::string line;
   while (std::getline(names, line))
-    if (line == "filter") return true;
+    if (line == table) return true;
   return false;
 }
 
@@ -101,9 +103,22 @@ bool legacy_available() {
   return true;
 }
 
+// Whether it would answer, judged without loading anything (doctor): its core
+// is in the kernel, or its module is installed.
+bool legacy_loadable() {
+  if (::access("/proc/net/ip_tables_names", F_OK) == 0) return true;
+  utsname u{};
+  if (::uname(&u) != 0) return false;
+  std::ifstream deps(std::string("/lib/modules/") + u.release + "/modules.dep");
+  std::string line;
+  while (std::getline(deps, line))
+    if (line.find("/ip_tables.ko") != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
-Detection detect_backend() {
+Detection detect_backend(bool may_load) {
   auto tables = nft_tables();
   if (tables && !tables->empty()) {
     std::string names;
@@ -111,7 +126,7 @@ Detection detect_backend() {
     if (tables->size() > 3) names += ", ...";
     return {"nftables", "the host's rules live in nftables (tables " + names + ")"};
   }
-  if (legacy_available()) return {"iptables", "no nftables table exists and the legacy x_tables interface answers"};
+  if (may_load ? legacy_available() : legacy_loadable()) return {"iptables", "no nftables table exists and the legacy x_tables interface answers"};
   if (tables) return {"nftables", "the legacy x_tables interface is unavailable"};
   throw base::Error("choose a firewall backend", "neither nf_tables nor the legacy x_tables interface answers");
 }
@@ -153,6 +168,9 @@ std::string probe_interface(const std::string& backend) {
     }
     return "";
   }
+  // Not loaded yet: reading it would load it, and doctor changes nothing.
+  if (!legacy_loaded("nat"))
+    return legacy_loadable() ? "" : "the legacy x_tables interface is not in this kernel (no ip_tables module)";
   xtc_handle* h = iptc_init("nat");
   if (!h) {
     const int err = errno;

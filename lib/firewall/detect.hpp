@@ -14,8 +14,10 @@ struct Detection {
 // The backend `auto` picks: nftables when the legacy x_tables interface is
 // unavailable or the host's rules already live in nftables (any table:
 // iptables-nft's, firewalld's, Docker's, netns-hook's own); iptables
-// otherwise. Throws when neither interface can be used.
-Detection detect_backend();
+// otherwise. Throws when neither interface can be used. Without `may_load`
+// (doctor) the legacy interface is judged without reading it, which could
+// load its module.
+Detection detect_backend(bool may_load = true);
 
 // The forward chains outside netns-hook's own that drop by policy, as
 // "what: hint" lines: nftables base chains on the forward hook with policy
@@ -28,7 +30,8 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
 
 // Whether the interface of `backend` answers (read-only): "" when it does,
 // else why not. nftables: the ruleset's generation; iptables: the legacy
-// nat table read through libiptc.
+// nat table read through libiptc when it is loaded, else whether its module
+// is there (reading it would load it).
 std::string probe_interface(const std::string& backend);
 
 // Logs one warning line per foreign_forward_drops() finding.

@@ -19,7 +19,8 @@ MANWIDTH=1000 man -l "$MAN" 2>/dev/null | col -b >"$WORK/man.txt"
 HELP=$("$HOOK" --help)
 missing=""
 for opt in $(grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' <<<"$HELP" | tr -d ' ,' | sort -u); do
-  grep -qF -- "$opt" "$WORK/man.txt" || missing+=" $opt"
+  # whole options: --ip must be there itself, not inside --ip6
+  grep -qE -- "(^|[^a-zA-Z0-9-])$opt([^a-zA-Z0-9-]|\$)" "$WORK/man.txt" || missing+=" $opt"
 done
 expect_eq "every option --help lists is in the man page" "" "$missing"
 missing=""
@@ -62,7 +63,7 @@ if command -v systemd-analyze >/dev/null; then
   for u in "$EXAMPLES"/systemd/*; do sed "s|/usr/bin/netns-hook|$HOOK|" "$u" >"$WORK/units/$(basename "$u")"; done
   check "systemd-analyze verify passes on the units" bash -c "cd '$WORK/units' && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./netns-hook-gc.service ./netns-hook-gc.timer ./netns-hook-restore.service"
   check "the timer runs gc every 15 minutes" grep -qx 'OnUnitActiveSec=15min' "$EXAMPLES/systemd/netns-hook-gc.timer"
-  check "restore follows firewalld and nftables (re)starts" bash -c "grep -qx 'PartOf=firewalld.service nftables.service' '$EXAMPLES/systemd/netns-hook-restore.service' && grep -qx 'After=firewalld.service nftables.service' '$EXAMPLES/systemd/netns-hook-restore.service'"
+  check "restore follows firewalld and nftables starts, restarts and reloads" bash -c "grep -qx 'PartOf=firewalld.service nftables.service' '$EXAMPLES/systemd/netns-hook-restore.service' && grep -qx 'After=firewalld.service nftables.service' '$EXAMPLES/systemd/netns-hook-restore.service' && grep -qx 'ReloadPropagatedFrom=firewalld.service nftables.service' '$EXAMPLES/systemd/netns-hook-restore.service' && grep -q '^ExecReload=' '$EXAMPLES/systemd/netns-hook-restore.service'"
 else
   fail "systemd-analyze is missing"
 fi
