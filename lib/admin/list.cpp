@@ -11,14 +11,15 @@ namespace nh::admin {
 
 namespace {
 
-// "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp", as docker ps shows them;
-// for JSON, the annotation's own syntax.
+// "*:8080->80/tcp, 127.0.0.1:53->53/udp", as docker ps shows them, with "*"
+// for every address of both families ("0.0.0.0" and "[::]" are one family
+// each); for JSON, the annotation's own syntax.
 std::string ports_text(const ipam::Member& m, bool arrows) {
   std::string out;
   for (const auto& p : m.ports) {
     if (!out.empty()) out += ", ";
     if (arrows)
-      out += (p.host_text().empty() ? "0.0.0.0" : p.host_text()) + ":" + std::to_string(p.host_port) + "->" +
+      out += (p.host_text().empty() ? "*" : p.host_text()) + ":" + std::to_string(p.host_port) + "->" +
              std::to_string(p.container_port) + "/" + p.protocol;
     else
       out += p.str();

@@ -11,6 +11,7 @@
 #include "lib/base/error.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/base/lock.hpp"
+#include "lib/base/log.hpp"
 #include "lib/base/text.hpp"
 #include "lib/net/names.hpp"
 
@@ -74,6 +75,12 @@ NetworkStore::Scan NetworkStore::scan() const {
         base::temp_file_writer(file) || file[0] == '.')
       continue;
     const std::string name = file.substr(0, file.size() - kSuffix.size());
+    if (name == kDefaultNetwork) {
+      // Not broken (that would stop every container on default) but never read:
+      // default is what the options describe.
+      base::log_error("warning: ignoring " + path_of(name) + ": the network default is described by the options, not a file");
+      continue;
+    }
     try {
       base::wrap("network file " + path_of(name), [&] { validate_network_name(name, "file name"); });
       if (auto text = base::read_file_at(dir, file)) out.networks.push_back(parse_file(path_of(name), name, *text));

@@ -58,7 +58,7 @@ expect_eq "outside does not reach 8081 (bound to 127.0.0.1)" "" "$(fetch_outside
 expect_eq "web2 reaches web1 through the host's address (hairpin)" web1 "$(fetch_from web2 $HOSTIP:8080)"
 expect_eq "web1 reaches itself through the host's address" web1 "$(fetch_from web1 $HOSTIP:8080)"
 check "route_localnet is on for the bridge only" bash -c "[ \$(cat /proc/sys/net/ipv4/conf/netns0/route_localnet) = 1 ] && [ \$(cat /proc/sys/net/ipv4/conf/uplink/route_localnet) = 0 ]"
-check "ls shows web1's ports" bash -c "'$HOOK' ls | grep '^web1 ' | grep -q '0.0.0.0:8080->80/tcp, 127.0.0.1:8081->80/tcp'"
+check "ls shows web1's ports" bash -c "'$HOOK' ls | grep '^web1 ' | grep -q '\*:8080->80/tcp, 127.0.0.1:8081->80/tcp'"
 expect_eq "one DNAT rule per web1 port" 2 "$(port_rules_of web1)"
 
 echo "# udp, and a stale conntrack entry from before the port was published"

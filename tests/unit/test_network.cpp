@@ -235,6 +235,14 @@ TEST_CASE("hostile network files are refused naming the file", "[network][store]
     dir.write("db.json", R"({"name": "db", "bridge": "nh-web", "subnets": [{"subnet": "10.90.0.0/16"}]})");
     CHECK_THROWS_WITH(store.load_all(), Catch::Contains("both use the bridge nh-web"));
   }
+  SECTION("a file for default is never read: the options describe default") {
+    dir.write("web.json", good);
+    dir.write("default.json", R"({"name": "default", "bridge": "nh-x", "subnets": [{"subnet": "10.89.5.0/24"}]})");
+    auto all = store.load_all();
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].name == "web");
+    CHECK(store.scan().broken.empty());
+  }
   SECTION("a file name that is no network name") {
     dir.write("-x.json", good);
     CHECK_THROWS_WITH(store.load_all(), Catch::Contains("-x.json"));

@@ -1,5 +1,7 @@
 #include "lib/firewall/iptables/backend.hpp"
 
+#include <unistd.h>
+
 #include <map>
 #include <set>
 
@@ -71,6 +73,9 @@ class Backend final : public Firewall {
     const auto stale = snapshot();
     std::set<std::string> ids;
     for (int family : {AF_INET, AF_INET6}) {
+      // A kernel without IPv6 (ipv6.disable=1) has no ip6tables table to read,
+      // and no rule of ours in it: gc of IPv4-only hosts must not fail there.
+      if (family == AF_INET6 && ::access("/proc/sys/net/ipv6", F_OK) != 0) continue;
       auto tags = remove_stale(
           family, "nat", kDnatChain,
           [&](const std::string& comment) {
