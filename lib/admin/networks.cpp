@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string_view>
 
 #include "lib/base/error.hpp"
 #include "lib/base/text.hpp"
@@ -42,18 +43,20 @@ net::Network find_network(const input::Settings& settings, const std::string& na
 }
 
 struct AttachedTo {
-  std::string id;
+  std::string id;  // "(being torn down)" for an attachment whose container has left
   const ipam::Attachment* attachment;
 };
 
 // The containers attached to network `name`, with their attachment there
 // (pointing into `sandboxes`, which must outlive the result).
+constexpr std::string_view kLeaving = "(being torn down)";
+
 std::vector<AttachedTo> attached(const std::vector<ipam::Sandbox>& sandboxes, const std::string& name) {
   std::vector<AttachedTo> out;
   for (const auto& s : sandboxes)
     for (const auto& a : s.attachments) {
       if (a.network.name != name) continue;
-      if (s.members.empty()) out.push_back({"(being torn down)", &a});
+      if (s.members.empty()) out.push_back({std::string(kLeaving), &a});
       for (const auto& m : s.members) out.push_back({m.id, &a});
     }
   return out;
@@ -62,7 +65,9 @@ std::vector<AttachedTo> attached(const std::vector<ipam::Sandbox>& sandboxes, co
 nlohmann::json network_json(const net::Network& n, const std::vector<AttachedTo>& on) {
   auto j = net::to_json(n);
   auto ids = nlohmann::json::array();
-  for (const auto& a : on) ids.push_back(a.id);
+  // Ids only: a teardown in progress keeps the network in use (rm says so) but is no container.
+  for (const auto& a : on)
+    if (a.id != kLeaving) ids.push_back(a.id);
   j["containers"] = ids;
   return j;
 }

@@ -35,16 +35,23 @@ int flock_with_timeout(int fd, std::chrono::milliseconds timeout) {
   if (timeout.count() <= 0) return ETIMEDOUT;
 
   static std::once_flag installed;
+  static int install_error = 0;
   std::call_once(installed, [] {
     struct sigaction sa {};
     sa.sa_handler = on_lock_signal;  // no SA_RESTART: the blocked flock() returns EINTR
     sigemptyset(&sa.sa_mask);
-    ::sigaction(lock_signal(), &sa, nullptr);
+    if (::sigaction(lock_signal(), &sa, nullptr) != 0) install_error = errno;
   });
-  sigset_t only;
+  if (install_error != 0) return install_error;
+  // The signal reaches this thread while it waits; the caller's mask is put back after.
+  sigset_t only, before;
   sigemptyset(&only);
   sigaddset(&only, lock_signal());
-  ::pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+  ::pthread_sigmask(SIG_UNBLOCK, &only, &before);
+  struct MaskBack {
+    const sigset_t& mask;
+    ~MaskBack() { ::pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+  } mask_back{before};
 
   sigevent sev{};
   sev.sigev_notify = SIGEV_THREAD_ID;

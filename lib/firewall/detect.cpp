@@ -6,6 +6,7 @@
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -14,10 +15,12 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "lib/base/c_handle.hpp"
 #include "lib/base/error.hpp"
 #include "lib/base/log.hpp"
+#include "lib/firewall/iptables/table.hpp"
 #include "lib/firewall/nftables/netlink.hpp"
 #include "lib/firewall/nftables/ruleset.hpp"
 
@@ -87,8 +90,8 @@ std::vector<NftChain> nft_chains() {
 
 // Whether the legacy table is loaded already (reading it otherwise would
 // load its module just to look).
-bool legacy_loaded(const std::string& table = "filter") {
-  std::ifstream names("/proc/net/ip_tables_names");
+bool legacy_loaded(const std::string& table = "filter", int family = AF_INET) {
+  std::ifstream names(family == AF_INET6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names");
   std::string line;
   while (std::getline(names, line))
     if (line == table) return true;
@@ -143,17 +146,21 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
                     " rules cannot override it: accept the bridges there (" + list +
                     "; with firewalld: firewall-cmd --zone=trusted --add-interface=BRIDGE)" +
                     (backend == "iptables" ? ", or use --firewall nftables" : ""));
-  if (backend == "nftables" && legacy_loaded()) {
-    xtc_handle* h = iptc_init("filter");
-    if (h) {
-      xt_counters counters{};
-      const char* policy = iptc_get_policy("FORWARD", &counters, h);
-      if (policy && std::strcmp(policy, "DROP") == 0)
-        out.push_back("the legacy iptables FORWARD policy is DROP, and netns-hook's nftables rules cannot override it: "
-                      "accept the bridges there (iptables-legacy -I FORWARD -i BRIDGE -j ACCEPT and -o BRIDGE, for " +
-                      list + "), or use --firewall iptables");
-      iptc_free(h);
+  if (backend != "nftables") return out;
+  // Both families: an ip6tables-legacy FORWARD DROP stops dual-stack networks' IPv6.
+  for (const auto& [family, tool] : {std::pair{AF_INET, "iptables"}, std::pair{AF_INET6, "ip6tables"}}) {
+    if (!legacy_loaded("filter", family)) continue;
+    std::string policy;
+    try {
+      policy = iptables::builtin_policy(family, "filter", "FORWARD");
+    } catch (const base::Error&) {
+      continue;  // unreadable: nothing to say about it
     }
+    if (policy == "DROP")
+      out.push_back(std::string("the legacy ") + tool +
+                    " FORWARD policy is DROP, and netns-hook's nftables rules cannot override it: "
+                    "accept the bridges there (" + tool + "-legacy -I FORWARD -i BRIDGE -j ACCEPT and -o BRIDGE, for " +
+                    list + "), or use --firewall iptables");
   }
   return out;
 }

@@ -159,7 +159,8 @@ check "the error names the address's holder" grep -q "already leased to b1" "$WO
 expect_eq "no veth left" "$VETHS" "$(veth_count)"
 expect_eq "no lease left (web's included)" "$LEASES" "$(lease_count)"
 timeout 20 runc delete -f x1 >/dev/null 2>&1
-with_firewall_failing check "a setup failing after both networks are built fails" start_fails x2 web,db
+# (The firewall step runs first, right after both claims: a late failure rolls back two claims.)
+with_firewall_failing check "a setup whose firewall step fails after both networks are claimed fails" start_fails x2 web,db
 check "the error says why the firewall failed" grep -q "$FW_FAILURE" "$WORK/x2/log"
 expect_eq "no veth left by the late failure" "$VETHS" "$(veth_count)"
 expect_eq "no lease left by the late failure" "$LEASES" "$(lease_count)"

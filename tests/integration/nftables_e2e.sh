@@ -81,6 +81,9 @@ expect_eq "one warning line" 1 "$(grep -c 'warning: the legacy iptables FORWARD 
 check "it names the bridge to accept" grep -q 'br-warn' <<<"$ERR"
 check "restore warns again" bash -c "'$HOOK' --firewall auto --state-dir /run/nh-warn restore 2>&1 >/dev/null | grep -q 'FORWARD policy is DROP'"
 iptables-legacy -P FORWARD ACCEPT
+ip6tables-legacy -P FORWARD DROP
+check "the ip6tables FORWARD policy is named too (dual-stack networks)" bash -c "'$HOOK' --firewall auto --state-dir /run/nh-warn restore 2>&1 >/dev/null | grep -q 'legacy ip6tables FORWARD policy is DROP'"
+ip6tables-legacy -P FORWARD ACCEPT
 check "w1 torn down" down w1 --state-dir /run/nh-warn
 # The other way round: an nftables forward chain with policy drop, netns-hook on iptables.
 nft add table inet fw && nft add chain inet fw filter_FORWARD '{ type filter hook forward priority 0; policy drop; }'

@@ -51,6 +51,7 @@ struct V4 {
   static int delete_num(const char* c, unsigned n, xtc_handle* h) { return iptc_delete_num_entry(c, n, h); }
   static const entry_t* first(const char* c, xtc_handle* h) { return iptc_first_rule(c, h); }
   static const entry_t* next(const entry_t* e, xtc_handle* h) { return iptc_next_rule(e, h); }
+  static const char* policy(const char* c, xt_counters* n, xtc_handle* h) { return iptc_get_policy(c, n, h); }
 };
 
 struct V6 {
@@ -76,6 +77,7 @@ struct V6 {
   static int delete_num(const char* c, unsigned n, xtc_handle* h) { return ip6tc_delete_num_entry(c, n, h); }
   static const entry_t* first(const char* c, xtc_handle* h) { return ip6tc_first_rule(c, h); }
   static const entry_t* next(const entry_t* e, xtc_handle* h) { return ip6tc_next_rule(e, h); }
+  static const char* policy(const char* c, xt_counters* n, xtc_handle* h) { return ip6tc_get_policy(c, n, h); }
 };
 
 template <class F>
@@ -279,6 +281,15 @@ std::vector<std::string> remove_stale(int family, const std::string& table, cons
                                       const std::function<bool(const std::string&)>& stale, bool dry_run) {
   return with_retry(table, [&] {
     return by_family(family, [&]<class F>() { return remove_stale_once<F>(table, chain, stale, dry_run); });
+  });
+}
+
+std::string builtin_policy(int family, const std::string& table, const std::string& chain) {
+  return by_family(family, [&]<class F>() {
+    auto h = Handle<F>::open(table);
+    xt_counters counters{};
+    const char* policy = F::policy(chain.c_str(), &counters, h.get());
+    return std::string(policy ? policy : "");
   });
 }
 

@@ -32,4 +32,8 @@ std::vector<std::string> missing_in_table(int family, const std::string& table, 
 std::vector<std::string> remove_stale(int family, const std::string& table, const std::string& chain,
                                       const std::function<bool(const std::string&)>& stale, bool dry_run);
 
+// The policy of a built-in chain ("ACCEPT", "DROP"), "" for a user chain.
+// Reading a table loads its module: callers check that it is loaded first.
+std::string builtin_policy(int family, const std::string& table, const std::string& chain);
+
 }  // namespace nh::firewall::iptables
