@@ -61,6 +61,8 @@ check "v1's eth0 keeps its IPv6 link-local address" bash -c "timeout 10 runc exe
 check "the global addresses are not tentative" bash -c "timeout 10 runc exec v1 ip -6 addr show eth0 scope global | grep -q inet6 && ! timeout 10 runc exec v1 ip -6 addr show eth0 scope global | grep -q tentative"
 expect_eq "v1's IPv6 default route" "default via fd00:19::1 dev eth0  metric 1024" "$(routes v1 -6 | sed 's/ proto [a-z]*//; s/ pref medium//')"
 expect_eq "v1's IPv4 default route" "default via 172.19.0.1 dev eth0" "$(routes v1 -4)"
+expect_eq "v2 has the same two default routes" "default via fd00:19::1 dev eth0  metric 1024|default via 172.19.0.1 dev eth0" \
+  "$(routes v2 -6 | sed 's/ proto [a-z]*//; s/ pref medium//')|$(routes v2 -4)"
 expect_eq "the bridge takes no router advertisements" 0 "$(cat /proc/sys/net/ipv6/conf/netns0/accept_ra)"
 expect_eq "IPv6 forwarding is on" 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 check "the hook warned that the uplink's RA default route will be ignored" \
@@ -81,6 +83,11 @@ expect_eq "outside reaches [$HOST6]:8080 over IPv6" w1 "$(fetch_outside $HOST6 8
 expect_eq "outside reaches $HOST4:8080 over IPv4" w1 "$(fetch_outside $HOST4 8080)"
 expect_eq "[::]:8081 leads to w1 over IPv6" w1 "$(fetch_outside $HOST6 8081)"
 expect_eq "0.0.0.0:8081 leads to w4 over IPv4" w4 "$(fetch_outside $HOST4 8081)"
+fw_reload  # the firewall's rules, both families, gone
+check "after a firewall reload outside no longer reaches [$HOST6]:8080" bash -c "[ \"\$(fetch_outside $HOST6 8080)\" != w1 ]"
+check "restore" nh restore
+expect_eq "after restore outside reaches [$HOST6]:8080 again" w1 "$(fetch_outside $HOST6 8080)"
+expect_eq "and v1 reaches the outside over IPv6 again" 0 "$(ping6 v1 $OUT6; echo $?)"
 start_fails() { ! start "$@"; }
 check "a container asking for [::1] is refused" start_fails lo6 '"netns-hook.ports": "[::1]:9000:80"' "sleep 300"
 check "the error says why" grep -q "IPv6 loopback" "$WORK/lo6/log"
