@@ -125,7 +125,16 @@ int run_plugin(const std::function<std::optional<std::string>(const char*)>& get
   std::string version = kLatestVersion;  // of an error, until the input says
   try {
     base::log_init(base::LogLevel::kInfo, false);
-    const std::string input = read_input();
+    std::string input;
+    try {
+      input = read_input();
+    } catch (const Failure&) {
+      throw;
+    } catch (const base::Error& e) {
+      // A read that failed is the specification's I/O failure; too much input is bad input.
+      if (e.kind() == base::Error::Kind::kErrno) throw Failure(kIoFailure, e);
+      throw;
+    }
     if (is_supported(requested_version(input))) version = requested_version(input);
     const Environment env = read_environment(get);
     dispatch(env, input, out);

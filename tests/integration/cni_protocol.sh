@@ -233,6 +233,9 @@ cni_rejects() {
   if [ "$before" != "$after" ]; then fail "$desc: the system changed"; diff <(echo "$before") <(echo "$after") | head; return; fi
   pass "$desc ($(jq -r '.msg + ": " + .details' <<<"$OUT"))"
 }
+# stdin that cannot be read (a directory): an I/O failure, code 5
+OUT=$(env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=h1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/h1 CNI_PATH=/opt/cni/bin "$PLUGIN" </ 2>/dev/null); RC=$?
+check "stdin that cannot be read: code 5" code 5
 cni_rejects "configuration that is not JSON" 6 ADD h1 eth0 /run/netns/h1 '{"cniVersion": '
 cni_rejects "a JSON array" 6 ADD h1 eth0 /run/netns/h1 '[]'
 cni_rejects "an unknown cniVersion" 1 ADD h1 eth0 /run/netns/h1 "$(conf 9.9.9)"
