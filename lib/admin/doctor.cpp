@@ -219,7 +219,7 @@ void check_firewall(const input::Settings& settings, ipam::Pool* pool, const std
                      "`iptables` where it is the nft variant does not show them"));
   }
   auto drops = firewall::foreign_forward_drops(backend, bridges);
-  if (drops.empty()) out.push_back(ok("forward chains of others", "none drops forwarded packets by policy"));
+  if (drops.empty()) out.push_back(ok("forward chains of others", "none drops forwarded packets by policy or by a last rule"));
   for (const auto& d : drops) {
     auto colon = d.find(": ");
     out.push_back(fail("forward chains of others", d.substr(0, colon), colon == std::string::npos ? "" : d.substr(colon + 2)));

@@ -2,6 +2,8 @@
 
 #include <libiptc/libiptc.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -30,7 +33,9 @@ namespace {
 
 struct NftChain {
   std::string family, table, name;
-  bool forward_drop = false;
+  bool forward = false;       // a base chain on the forward hook
+  bool forward_drop = false;  // ... whose policy is drop
+  bool ends_in_drop = false;  // ... whose last rule drops or rejects whatever reaches it
 };
 
 const char* family_name(std::uint32_t f) {
@@ -66,6 +71,51 @@ std::optional<std::vector<std::string>> nft_tables(int attempts = 3) {
   }
 }
 
+// Whether a rule drops or rejects every packet that reaches it: nothing but
+// counters and logs before a reject or a drop verdict (firewalld ends its
+// forward chain, whose policy is accept, with "reject with icmpx
+// admin-prohibited").
+bool unconditional_drop(nftnl_rule* r) {
+  struct Walk {
+    bool only_unconditional = true;
+    bool last_drops = false;
+  } walk;
+  nftnl_expr_foreach(
+      r,
+      [](nftnl_expr* e, void* data) {
+        auto& w = *static_cast<Walk*>(data);
+        const std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+        w.last_drops = name == "reject" ||
+                       (name == "immediate" && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT) &&
+                        static_cast<int>(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT)) == NF_DROP);
+        if (name != "counter" && name != "log" && !w.last_drops) w.only_unconditional = false;
+        return 0;
+      },
+      &walk);
+  return walk.only_unconditional && walk.last_drops;
+}
+
+// Sets ends_in_drop on the forward base chains of `chains` (a dump of every
+// rule: the kernel lists each chain's rules in order, so the last one seen wins).
+void mark_final_drops(nftables::NftSocket& sock, std::vector<NftChain>& chains) {
+  std::map<std::string, bool> last;  // "family table chain" -> its last rule drops everything
+  sock.query([](char* buf, std::uint32_t seq) { return nftables::message(buf, NFT_MSG_GETRULE, AF_UNSPEC, NLM_F_DUMP, seq); },
+             [&](const nlmsghdr* n) {
+               base::CHandle<nftnl_rule, nftnl_rule_free> r(nftnl_rule_alloc());
+               if (!r || nftnl_rule_nlmsg_parse(n, r.get()) != 0) return;
+               const std::string key = std::string(family_name(nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY))) + " " +
+                                       nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE) + " " +
+                                       nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
+               last[key] = unconditional_drop(r.get());
+             },
+             "list the nftables rules");
+  for (auto& c : chains)
+    if (c.forward) {
+      auto it = last.find(c.family + " " + c.table + " " + c.name);
+      c.ends_in_drop = it != last.end() && it->second;
+    }
+}
+
 std::vector<NftChain> nft_chains() {
   std::vector<NftChain> out;
   try {
@@ -76,13 +126,16 @@ std::vector<NftChain> nft_chains() {
                  if (!c || nftnl_chain_nlmsg_parse(n, c.get()) != 0) return;
                  NftChain ch{family_name(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY)),
                              nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE), nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME)};
-                 ch.forward_drop = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM) &&
-                                   nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD &&
-                                   nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) &&
+                 ch.forward = nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM) &&
+                              nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD;
+                 ch.forward_drop = ch.forward && nftnl_chain_is_set(c.get(), NFTNL_CHAIN_POLICY) &&
                                    nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_DROP;
                  out.push_back(std::move(ch));
                },
                "list the nftables chains");
+    bool others = false;
+    for (const auto& c : out) others = others || (c.forward && !c.forward_drop && c.table != nftables::kTable);
+    if (others) mark_final_drops(sock, out);
   } catch (const base::Error&) {
   }
   return out;
@@ -140,9 +193,11 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
   if (list.empty()) list = "netns-hook's bridges";
   std::vector<std::string> out;
   for (const auto& c : nft_chains())
-    if (c.forward_drop && c.table != nftables::kTable)
+    if ((c.forward_drop || c.ends_in_drop) && c.table != nftables::kTable)
       out.push_back("the nftables chain " + c.family + " " + c.table + " " + c.name +
-                    " drops forwarded packets by policy, and netns-hook's " + backend +
+                    (c.forward_drop ? " drops forwarded packets by policy"
+                                    : " drops or rejects the forwarded packets that reach its last rule") +
+                    ", and netns-hook's " + backend +
                     " rules cannot override it: accept the bridges there (" + list +
                     "; with firewalld: firewall-cmd --zone=trusted --add-interface=BRIDGE)" +
                     (backend == "iptables" ? ", or use --firewall nftables" : ""));

@@ -21,8 +21,9 @@ Detection detect_backend(bool may_load = true);
 
 // The forward chains outside netns-hook's own that drop by policy, as
 // "what: hint" lines: nftables base chains on the forward hook with policy
-// drop (firewalld, Docker, an admin's) whatever the backend, since a drop in
-// any base chain is final; and with the nftables backend, a legacy FORWARD
+// drop (Docker, an admin's), or whose last rule drops or rejects whatever
+// reaches it (firewalld), whatever the backend, since a drop in any base
+// chain is final; and with the nftables backend, a legacy FORWARD
 // policy of DROP. No rule of netns-hook's can override those: the bridges
 // must be let through there. (With the iptables backend the legacy FORWARD
 // policy is no problem: netns-hook's accepts come first in that chain.)

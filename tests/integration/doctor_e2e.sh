@@ -89,6 +89,14 @@ case $FW in
   nftables) iptables-legacy -P FORWARD ACCEPT ;;
 esac
 check "doctor passes again" "$HOOK" doctor
+# firewalld's way: policy accept, and a last rule that rejects what no zone accepted
+nft add table inet firewalld && nft add chain inet firewalld filter_FORWARD '{ type filter hook forward priority 10; policy accept; }'
+nft add rule inet firewalld filter_FORWARD ct state established,related accept
+nft add rule inet firewalld filter_FORWARD counter reject with icmpx type admin-prohibited
+check "a forward chain ending in a reject: doctor fails" doctor_fails
+check "naming the chain and its last rule" bash -c "'$HOOK' doctor --json | jq -e 'any(.[]; .check == \"forward chains of others\" and (.detail | contains(\"inet firewalld filter_FORWARD drops or rejects\")))'"
+nft delete table inet firewalld
+check "doctor passes again" "$HOOK" doctor
 
 echo "# a container whose namespace died"
 kill "$P1"; wait "$P1" 2>/dev/null
