@@ -57,35 +57,25 @@ void check(const NetConf& conf, const Environment& env) {
   if (!has_check(conf.cni_version))
     throw Failure(kIncompatibleVersion, "CHECK with cniVersion " + conf.cni_version, "CHECK needs cniVersion 0.4.0 or later");
   check_namespace(env.netns);
+  // Every address the runtime was given must still be the container's.
+  std::vector<std::string> expected;
+  if (conf.prev_result)
+    if (auto ips = conf.prev_result->find("ips"); ips != conf.prev_result->end() && ips->is_array())
+      for (const auto& ip : *ips)
+        if (auto addr = ip.find("address"); addr != ip.end() && addr->is_string()) expected.push_back(addr->get<std::string>());
+  const std::string what = "check container " + env.container_id + " interface " + env.ifname;
+  auto checked = pipeline::check_attachment(settings_of(conf), env.container_id, env.ifname, env.netns,
+                                            conf.network.name, expected);
   // What is not a difference has codes of its own: no such attachment (3), or
   // one another run is still setting up or tearing down (11, try later).
-  {
-    const std::string what = "check container " + env.container_id + " interface " + env.ifname;
-    auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id);
-    const ipam::Attachment* a = sb ? sb->attachment(env.ifname) : nullptr;
-    if (!a || a->container != env.container_id)
-      throw Failure(kUnknownContainer, what, "no attachment of container " + env.container_id + " on " + env.ifname + " is recorded");
-    if (a->building_pid != 0 || a->releasing)
-      throw Failure(kTryAgainLater, what, a->releasing ? "it is being torn down" : "it is still being set up");
-  }
-  auto problems = pipeline::check_attachment(settings_of(conf), env.container_id, env.ifname, env.netns, conf.network.name);
-  if (problems.empty() && conf.prev_result) {
-    // Every address the runtime was given must still be the container's.
-    auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id);
-    const ipam::Attachment* a = sb ? sb->attachment(env.ifname) : nullptr;
-    if (auto ips = conf.prev_result->find("ips"); a && ips != conf.prev_result->end() && ips->is_array())
-      for (const auto& ip : *ips) {
-        const auto addr = ip.find("address");
-        const std::string address = addr != ip.end() && addr->is_string() ? addr->get<std::string>() : "";
-        bool held = false;
-        for (const auto& ad : a->addresses) held = held || ad.cidr.str() == address;
-        if (!held) problems.push_back("prevResult's address " + address + " is not the container's");
-      }
-  }
+  using Found = pipeline::AttachmentCheck::Found;
+  if (checked.found == Found::kUnknown) throw Failure(kUnknownContainer, what, checked.why);
+  if (checked.found == Found::kBusy) throw Failure(kTryAgainLater, what, checked.why);
+  const auto& problems = checked.problems;
   if (problems.empty()) return;
   std::string details;
   for (const auto& p : problems) details += (details.empty() ? "" : "; ") + p;
-  throw Failure(kCheckFailed, "check container " + env.container_id + " interface " + env.ifname, details);
+  throw Failure(kCheckFailed, what, details);
 }
 
 // DEL of the configuration's network only: an interface of the same name on

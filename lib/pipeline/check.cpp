@@ -61,29 +61,32 @@ void check_inside(const netlink::Netns& ns, const ipam::Attachment& a, std::vect
 
 }  // namespace
 
-std::vector<std::string> check_attachment(const input::Settings& settings, const std::string& id,
-                                          const std::string& iface, const std::string& netns_path,
-                                          const std::string& network) {
-  std::vector<std::string> out;
+AttachmentCheck check_attachment(const input::Settings& settings, const std::string& id, const std::string& iface,
+                                 const std::string& netns_path, const std::string& network,
+                                 const std::vector<std::string>& expected) {
+  AttachmentCheck result;
+  auto& out = result.problems;
   ipam::Pool pool = ipam::Pool::open(settings.state_dir);
   auto sb = pool.find(id);
   const ipam::Attachment* a = sb ? sb->attachment(iface) : nullptr;
   if (!a || a->container != id) {
-    out.push_back("no attachment of container " + id + " on " + iface + " is recorded");
-    return out;
+    result.found = AttachmentCheck::Found::kUnknown;
+    result.why = "no attachment of container " + id + " on " + iface + " is recorded";
+    return result;
+  }
+  if (a->building_pid != 0 || a->releasing) {
+    result.found = AttachmentCheck::Found::kBusy;
+    result.why = a->releasing ? "it is being torn down" : "it is still being set up";
+    return result;
   }
   if (a->network.name != network) {
     out.push_back("the interface " + iface + " of container " + id + " is on network " + a->network.name + ", not " + network);
-    return out;
-  }
-  if (a->building_pid != 0 || a->releasing) {
-    out.push_back("the attachment on " + iface + (a->releasing ? " is being torn down" : " is still being set up"));
-    return out;
+    return result;
   }
   auto ns = netlink::Netns::open_path(netns_path);
   if (ns.dev() != sb->netns_dev || ns.inode() != sb->netns_inode) {
     out.push_back(netns_path + " is not the namespace the attachment was made in");
-    return out;
+    return result;
   }
   check_host_side(*a, out);
   check_inside(ns, *a, out);
@@ -95,7 +98,12 @@ std::vector<std::string> check_attachment(const input::Settings& settings, const
     if (!ports.ports.empty()) wanted.add_ports.push_back(std::move(ports));
   }
   for (auto& line : firewall::make_firewall(sb->firewall)->missing(wanted)) out.push_back("missing firewall rule: " + line);
-  return out;
+  for (const auto& address : expected) {
+    bool held = false;
+    for (const auto& ad : a->addresses) held = held || ad.cidr.str() == address;
+    if (!held) out.push_back("the address " + address + " given to the runtime is not the container's");
+  }
+  return result;
 }
 
 }  // namespace nh::pipeline

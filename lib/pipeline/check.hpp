@@ -8,13 +8,23 @@
 
 namespace nh::pipeline {
 
-// One line per thing missing or different for container `id`'s attachment
-// on `iface` on `network` in the namespace at `netns_path`: the record, the namespace,
-// the host veth on its bridge, the interface inside (up, its addresses, its
-// default routes), the network's rules and the container's port rules. Empty
-// when everything is in place.
-std::vector<std::string> check_attachment(const input::Settings& settings, const std::string& id,
-                                          const std::string& iface, const std::string& netns_path,
-                                          const std::string& network);
+struct AttachmentCheck {
+  // kUnknown: no such attachment is recorded; kBusy: another run is setting
+  // it up or tearing it down (`why` says which); kChecked: `problems` holds
+  // the differences found.
+  enum class Found { kChecked, kUnknown, kBusy } found = Found::kChecked;
+  std::string why;
+  std::vector<std::string> problems;
+};
+
+// Container `id`'s attachment on `iface` on `network` in the namespace at
+// `netns_path`, against its record: the namespace, the host veth on its
+// bridge, the interface inside (up, its addresses, its default routes), the
+// network's rules and the container's port rules, and every address of
+// `expected` (CIDR strings a runtime kept) still the attachment's. One line
+// per thing missing or different.
+AttachmentCheck check_attachment(const input::Settings& settings, const std::string& id, const std::string& iface,
+                                 const std::string& netns_path, const std::string& network,
+                                 const std::vector<std::string>& expected);
 
 }  // namespace nh::pipeline

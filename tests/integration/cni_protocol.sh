@@ -104,6 +104,9 @@ ip -n chk addr add "$CHK_ADDR" dev eth0
 ip -n chk route add default via 10.77.0.1
 cni CHECK chk eth0 /run/netns/chk "$(conf 1.0.0)"
 check "CHECK passes once it is back" ok
+cni CHECK chk eth0 /run/netns/chk "$(conf 1.0.0 '"prevResult": {"cniVersion": "1.0.0", "ips": [{"address": "10.77.0.250/24"}]}')"
+check "CHECK with a prevResult address that is not the container's fails (102), naming it" \
+  jq -e '.code == 102 and (.details | contains("10.77.0.250/24"))' <<<"$OUT"
 fw_reload  # the firewall's rules, gone
 cni CHECK chk eth0 /run/netns/chk "$(conf 1.0.0)"
 check "CHECK after a firewall reload fails, naming the missing rules" bash -c "jq -e '.code == 102 and (.details | contains(\"missing firewall rule\"))' <<<'$OUT'"
