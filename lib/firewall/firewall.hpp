@@ -63,5 +63,8 @@ std::unique_ptr<Firewall> make_firewall(const std::string& backend);
 // cut the same way.
 constexpr std::size_t kTaggedIdLength = 100;
 inline std::string tagged_id(const std::string& id) { return id.substr(0, kTaggedIdLength); }
+// The tag of a container's port rules (iptables comments) and map elements
+// (nftables comments); port_tag("") is the prefix gc looks for.
+inline std::string port_tag(const std::string& id) { return "netns-hook:" + tagged_id(id); }
 
 }  // namespace nh::firewall

@@ -36,6 +36,7 @@ check "Depends is computed from the binary: libc6, libmnl0, libip4tc2 ($(field D
 check "it has a maintainer and a description" bash -c "[ -n '$(field Maintainer)' ] && [ -n \"\$(dpkg-deb -f '$DEB' Description)\" ]"
 
 echo "# lintian"
+command -v lintian >/dev/null || fail "lintian is missing (scripts/install-deps.sh installs it)"
 LINTIAN=$(lintian --tag-display-limit 0 "$DEB" 2>&1 | grep -v 'running with root privileges')
 printf '%s\n' "$LINTIAN" | sed 's/^/  | /'
 expect_eq "lintian reports no errors" 0 "$(grep -c '^E: ' <<<"$LINTIAN" || true)"

@@ -184,7 +184,7 @@ check "w2 has eth1 on backend (10.89.2.0/24)" grep -q ' 10.89.2.' <<<"$(pexec w2
 check "w2 reaches w1 on web" pexec w2 ping -c1 -W2 "$(pip w1)"
 check "w1 does not reach d1 (isolated networks)" not pexec w1 ping -c1 -W1 "$(pip d1)"
 check "podman rm -f w1 w2 d1" timeout 60 "${PODMAN[@]}" rm -f -t 0 w1 w2 d1
-check "their leases are gone" bash -c "! '$HOOK' --state-dir $STATE_DIR ls --json | jq -e '.[] | select(.network != \"default\")' >/dev/null"
+expect_eq "their leases are gone" 0 "$("$HOOK" --state-dir "$STATE_DIR" ls --json | jq '[.[] | select(.network != "default")] | length')"
 
 echo "# everything goes away"
 timeout 60 "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1

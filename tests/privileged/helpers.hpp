@@ -20,14 +20,9 @@
 
 #include "common/temp_dir.hpp"
 
-// First line of every privileged TEST_CASE.
-#define NH_REQUIRE_ROOT()          \
-  do {                             \
-    if (::geteuid() != 0) {        \
-      WARN("needs root: skipped"); \
-      return;                      \
-    }                              \
-  } while (0)
+// First line of every privileged TEST_CASE: without root it fails, never
+// skips quietly (main() already refuses to run outside tests/sandbox.sh).
+#define NH_REQUIRE_ROOT() REQUIRE(::geteuid() == 0)
 
 namespace nh_test {
 

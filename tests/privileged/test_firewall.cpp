@@ -130,8 +130,11 @@ TEST_CASE("a restore after the isolation jump was lost puts it back first", "[fi
   REQUIRE(run("iptables-legacy -D NETNS-HOOK-FORWARD -m comment --comment netns-hook -j NETNS-HOOK-ISOLATE").status == 0);
   CHECK(fw->apply(ensure(net)) == 1);
   const std::string out = save();
-  CHECK(out.find("-A NETNS-HOOK-FORWARD -m comment --comment netns-hook -j NETNS-HOOK-ISOLATE") <
-        out.find("-A NETNS-HOOK-FORWARD -i " + net.bridge));
+  const auto isolate = out.find("-A NETNS-HOOK-FORWARD -m comment --comment netns-hook -j NETNS-HOOK-ISOLATE");
+  const auto accept = out.find("-A NETNS-HOOK-FORWARD -i " + net.bridge);
+  REQUIRE(isolate != std::string::npos);
+  REQUIRE(accept != std::string::npos);
+  CHECK(isolate < accept);
 }
 
 TEST_CASE("the rules of two networks are independent", "[firewall]") {

@@ -44,6 +44,9 @@ struct HookEnv {
   }};
 
   HookEnv() {
+    // The cleanup and the rule checks below read iptables: say so, rather
+    // than let auto pick nftables when another test left its table.
+    settings.firewall = "iptables";
     settings.default_network.bridge = nh_test::unique_name("nhb");
     settings.state_dir = dir.path() + "/state";
     settings.networks_dir = dir.path() + "/networks";

@@ -135,8 +135,6 @@ std::vector<Rule> network_rules(const net::Network& n) {
   return out;
 }
 
-std::string port_tag(const std::string& container_id) { return "netns-hook:" + tagged_id(container_id); }
-
 std::vector<Rule> port_rules(const ContainerPorts& c) {
   const std::string tag = port_tag(c.id);
   std::vector<Rule> out;

@@ -34,9 +34,6 @@ constexpr const char* kIsolateFromOpen = "NETNS-HOOK-ISOLATE-3";
 std::vector<Rule> global_rules(int family = AF_INET);
 // One network's rules, for each family it has a subnet of.
 std::vector<Rule> network_rules(const net::Network& n);
-// The comment that tags a container's port rules: "netns-hook:" and the id
-// (cut to what xt_comment holds).
-std::string port_tag(const std::string& container_id);
 // One DNAT rule per published port and per address of the container it
 // covers (an IPv4 one in iptables, an IPv6 one in ip6tables).
 std::vector<Rule> port_rules(const ContainerPorts& p);

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <ctime>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,8 +34,7 @@ struct Plan {
   std::vector<Rule> add_rules;
   std::vector<std::pair<std::string, std::uint64_t>> delete_rules;  // (chain, handle)
   std::vector<Element> add_elements, delete_elements;
-  std::vector<std::string> lines;  // what it adds, as text (missing())
-  bool adds_network_rules = false;
+  std::vector<std::string> lines;  // what it adds, as text (only when missing() asks)
 
   bool empty() const {
     return !make_table && chains.empty() && maps.empty() && add_rules.empty() && delete_rules.empty() &&
@@ -45,48 +45,59 @@ struct Plan {
   }
 };
 
-// What `change` needs done, given the table as it is.
-Plan plan(NftSocket& sock, const Change& change) {
+// What `change` needs done, given the table as it is; with `describe`, also
+// as text (missing()).
+Plan plan(NftSocket& sock, const Change& change, bool describe = false) {
   Plan p;
+  auto line = [&](const std::function<std::string()>& text) {
+    if (describe) p.lines.push_back(text());
+  };
   const bool adds = !change.ensure_networks.empty() || !change.add_ports.empty();
   std::vector<Rule> wanted = adds ? global_rules() : std::vector<Rule>{};
   for (const auto& n : change.ensure_networks) {
     auto rows = network_rules(n);
     wanted.insert(wanted.end(), rows.begin(), rows.end());
   }
-  // The common case, a setup on a network whose rules are in place, reads
-  // the rules alone (one dump instead of four); the whole table only when
-  // something is missing.
-  TableState st = read_rules(sock);
-  bool complete = st.exists;
-  for (const auto& r : wanted) complete = complete && st.rules.count(r.comment);
-  if (complete) {
-    for (const auto& m : port_maps()) st.maps.insert(m.name);  // the dnat rules that look them up are there
-    for (const auto& c : chains()) st.chains.insert(c.name);   // so are the chains the rules jump to
+  // A teardown (ports to remove, no rule wanted or removed) reads nothing
+  // but its elements, looked up below: a missing table or map answers "none".
+  // The common setup, on a network whose rules are in place, reads the rules
+  // alone (one dump instead of four); the whole table only when something is
+  // missing.
+  TableState st;
+  if (wanted.empty() && change.remove_networks.empty()) {
+    st.exists = true;
+    for (const auto& m : port_maps()) st.maps.insert(m.name);
   } else {
-    st = read_table(sock);
+    st = read_rules(sock);
+    bool complete = st.exists;
+    for (const auto& r : wanted) complete = complete && st.rules.count(r.comment);
+    if (complete) {
+      for (const auto& m : port_maps()) st.maps.insert(m.name);  // the dnat rules that look them up are there
+      for (const auto& c : chains()) st.chains.insert(c.name);   // so are the chains the rules jump to
+    } else {
+      st = read_table(sock);
+    }
   }
   if (adds) {
     if (!st.exists) {
       p.make_table = true;
-      p.lines.push_back("add table inet " + std::string(kTable));
+      line([] { return "add table inet " + std::string(kTable); });
     }
     for (const auto& c : chains())
       if (!st.chains.count(c.name)) {
         p.chains.push_back(&c);
-        p.lines.push_back("add chain inet " + std::string(kTable) + " " + c.name);
+        line([&] { return "add chain inet " + std::string(kTable) + " " + c.name; });
       }
     for (const auto& m : port_maps())
       if (!st.maps.count(m.name)) {
         p.maps.push_back(&m);
-        p.lines.push_back("add map inet " + std::string(kTable) + " " + m.name);
+        line([&] { return "add map inet " + std::string(kTable) + " " + m.name; });
       }
   }
   std::set<std::string> seen;
   for (auto& r : wanted) {
     if (st.rules.count(r.comment) || !seen.insert(r.comment).second) continue;
-    p.lines.push_back("add rule inet " + std::string(kTable) + " " + r.chain + " " + to_nft(r));
-    p.adds_network_rules = p.adds_network_rules || r.comment.rfind("netns-hook:", 0) == 0;
+    line([&] { return "add rule inet " + std::string(kTable) + " " + r.chain + " " + to_nft(r); });
     p.add_rules.push_back(std::move(r));
   }
   for (const auto& n : change.remove_networks)
@@ -106,7 +117,7 @@ Plan plan(NftSocket& sock, const Change& change) {
           // way, a lost state directory). Traffic must not go there.
           p.delete_elements.push_back(std::move(*found));
         }
-      p.lines.push_back("add element inet " + std::string(kTable) + " " + e.map + " { " + e.text + " }");
+      line([&] { return "add element inet " + std::string(kTable) + " " + e.map + " { " + e.text + " }"; });
       p.add_elements.push_back(std::move(e));
     }
   if (st.exists)
@@ -196,23 +207,20 @@ class Backend final : public Firewall {
   std::vector<std::string> missing(const Change& change) override {
     if (change.empty()) return {};
     NftSocket& sock = socket();
-    return retrying("read inet " + std::string(kTable), [&] { return plan(sock, change).lines; });
+    return retrying("read inet " + std::string(kTable), [&] { return plan(sock, change, true).lines; });
   }
 
   std::vector<std::string> remove_stale_ports(const StaleSnapshot& snapshot, bool dry_run) override {
     NftSocket& sock = socket();
-    const std::string prefix = element_tag("");
+    const std::string prefix = port_tag("");
     const std::string what = "remove stale elements of inet " + std::string(kTable);
     return retrying(what, [&]() -> std::vector<std::string> {
       const std::uint32_t generation = sock.generation();
-      TableState st = read_table(sock);
       std::set<std::string> ids;
       Plan p;
-      std::vector<Element> found;
-      if (st.exists)
-        for (const auto& m : port_maps())
-          if (st.maps.count(m.name))
-            for (auto& e : dump_elements(sock, m.name)) found.push_back(std::move(e));
+      std::vector<Element> found;  // (a missing table or map lists none)
+      for (const auto& m : port_maps())
+        for (auto& e : dump_elements(sock, m.name)) found.push_back(std::move(e));
       // The records, read after these elements (and again on a retry).
       const auto stale = snapshot();
       for (auto& e : found) {

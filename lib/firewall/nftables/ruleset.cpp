@@ -113,8 +113,6 @@ std::vector<Rule> network_rules(const net::Network& n) {
   return out;
 }
 
-std::string element_tag(const std::string& container_id) { return "netns-hook:" + tagged_id(container_id); }
-
 namespace {
 
 void put(std::vector<std::uint8_t>& out, const void* data, std::size_t len) {
@@ -137,7 +135,7 @@ void put_port(std::vector<std::uint8_t>& out, std::uint16_t port) {
 
 std::vector<Element> port_elements(const ContainerPorts& c) {
   std::vector<Element> out;
-  const std::string tag = element_tag(c.id);
+  const std::string tag = port_tag(c.id);
   for (const auto& p : c.ports) {
     for (const auto& target : c.targets) {
       if (!p.covers_family(target.family())) continue;

@@ -86,8 +86,6 @@ struct Element {
   std::string text;                     // as nft prints it: "10.0.0.1 . tcp . 8080 : 10.89.1.2 . 80"
   friend bool operator==(const Element&, const Element&) = default;
 };
-// The comment of a container's elements.
-std::string element_tag(const std::string& container_id);
 // A container's published ports as elements: one per port and per address
 // of the container the mapping covers.
 std::vector<Element> port_elements(const ContainerPorts& p);
