@@ -73,9 +73,6 @@ int run(const std::vector<std::string>& args) {
                                    "or say setup or teardown");
   }
   if (action == Action::kSetup) {
-    if (!state.pid)
-      throw nh::base::Error::input("set up container " + state.id,
-                                   "the state has no pid (run setup from a prestart or createRuntime hook)");
     auto done = nh::pipeline::setup(settings, nh::input::build_oci_request(settings, state));
     // Said at every log level: with no syslog daemon, nothing else would.
     if (done.outcome == nh::pipeline::SetupOutcome::kHostNetwork)

@@ -11,29 +11,22 @@
 
 namespace nh::base {
 
-bool ensure_sysctl(const std::string& rel, const std::string& value) {
+std::optional<std::string> ensure_sysctl(const std::string& rel, const std::string& value) {
   const std::string path = "/proc/sys/" + rel;
-  const std::string& key = rel;
   int raw = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (raw < 0) {
     const int err = errno;
     throw Error::from_errno("open " + path, err);
   }
   UniqueFd fd(raw);
-  char buf[64];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n < 0) {
-    const int err = errno;
-    throw Error::from_errno("read " + path, err);
-  }
-  std::string cur(buf, static_cast<std::size_t>(n));
+  std::string cur = read_all_limited(fd.get(), 4096, "read " + path);
   while (!cur.empty() && (cur.back() == '\n' || cur.back() == ' ')) cur.pop_back();
-  if (cur == value) return false;
+  if (cur == value) return std::nullopt;
   if (ssize_t n = ::pwrite(fd.get(), value.data(), value.size(), 0); n != static_cast<ssize_t>(value.size())) {
     const int err = n < 0 ? errno : EIO;  // a short write leaves errno as it was
-    throw Error::from_errno("set " + key + " to " + value, err);
+    throw Error::from_errno("set " + rel + " to " + value, err);
   }
-  return true;
+  return cur;
 }
 
 std::string read_sysctl(const std::string& rel) {

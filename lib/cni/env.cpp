@@ -7,6 +7,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/base/text.hpp"
 #include "lib/cni/error.hpp"
+#include "lib/input/settings.hpp"
 #include "lib/input/oci_state.hpp"
 #include "lib/net/names.hpp"
 
@@ -60,11 +61,10 @@ void parse_cni_args(const std::string& text, Environment& env) {
     if (key == "IgnoreUnknown") {
       ignore_unknown = value == "1" || value == "true" || value == "True";
     } else if (key == "IP") {
-      env.ips.clear();
-      for (auto part : base::split(value, ',')) {
-        auto ip = addr::IpAddress::parse(std::string(base::trim(part)));
-        if (!ip) throw bad_env("CNI_ARGS", "IP=" + base::printable(value) + ": \"" + base::printable(part) + "\" is not an IP address");
-        env.ips.push_back(*ip);
+      try {
+        env.ips = input::parse_ip_list(value, "CNI_ARGS IP", 2);  // one per family
+      } catch (const base::Error& e) {
+        throw Failure(kInvalidEnvironment, e);
       }
     } else if (key == "MAC") {
       env.mac = parse_mac(value, "CNI_ARGS MAC", kInvalidEnvironment);

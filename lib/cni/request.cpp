@@ -76,20 +76,13 @@ input::Request add_request(const NetConf& conf, const Environment& env) {
   // runtimeConfig wins over CNI_ARGS, as capabilities are the newer way.
   const auto& ips = conf.ips.empty() ? env.ips : conf.ips;
   const std::string source = conf.ips.empty() ? "CNI_ARGS IP" : "runtimeConfig.ips";
-  for (const auto& ip : ips) {
-    try {
-      net::validate_requested_address(conf.network, ip, source);
-    } catch (const base::Error& e) {
-      throw Failure(kInvalidConfig, e);
-    }
-    for (const auto& other : a.requested)
-      if (other.family() == ip.family())
-        throw Failure(kInvalidConfig, "invalid " + source, "two addresses of one family: " + other.str() + " and " + ip.str());
-    a.requested.push_back(ip);
-    a.requested_source = source;
-  }
   a.mac = !conf.mac.empty() ? conf.mac : !env.mac.empty() ? env.mac : random_mac();
   r.attachments.push_back(std::move(a));
+  try {
+    input::assign_addresses(r.attachments, ips, source);
+  } catch (const base::Error& e) {
+    throw Failure(kInvalidConfig, e);
+  }
   r.ports = conf.ports;
   if (!r.ports.empty()) r.ports_network = conf.network.name;
   try {

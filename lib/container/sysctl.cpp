@@ -94,8 +94,7 @@ std::vector<SysctlChange> apply_sysctls(const std::vector<SysctlSetting>& settin
     for (const auto& s : settings)
       wrap(std::string("invalid annotation ") + kAnnotationSysctl + " item \"" + s.key + "=" + printable(s.value) + "\"",
            [&] {
-             std::string old = base::read_sysctl(s.path);
-             if (base::ensure_sysctl(s.path, s.value)) changes.push_back({s.path, std::move(old)});
+             if (auto old = base::ensure_sysctl(s.path, s.value)) changes.push_back({s.path, std::move(*old)});
            });
   } catch (...) {
     restore_sysctls(changes);

@@ -65,27 +65,6 @@ std::vector<net::Network> resolve_networks(const Settings& settings, const std::
   return out;
 }
 
-// Each requested address goes to the attached network whose subnet holds it.
-void assign_addresses(std::vector<AttachmentRequest>& atts, const std::vector<addr::IpAddress>& ips,
-                      const std::string& source) {
-  for (const auto& ip : ips) {
-    auto it = std::find_if(atts.begin(), atts.end(), [&](const AttachmentRequest& a) {
-      const net::Subnet* s = a.network.subnet(ip.family());
-      return s && s->subnet.contains(ip);
-    });
-    if (it == atts.end()) {
-      if (atts.size() == 1) net::validate_requested_address(atts[0].network, ip, source);  // its own message
-      throw Error::input("invalid " + source + " \"" + ip.str() + "\"", "it is in no subnet of the container's networks");
-    }
-    for (const auto& other : it->requested)
-      if (other.family() == ip.family())
-        throw Error::input("invalid " + source + " \"" + ip.str() + "\"",
-                           "the network " + it->network.name + " already gets " + other.str());
-    net::validate_requested_address(it->network, ip, source);
-    it->requested.push_back(ip);
-    it->requested_source = source;
-  }
-}
 
 }  // namespace
 

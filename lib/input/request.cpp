@@ -2,13 +2,13 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "lib/base/error.hpp"
 
 namespace nh::input {
 
-std::string Request::namespace_path() const {
-  return netns_path.empty() ? "/proc/" + std::to_string(pid) + "/ns/net" : netns_path;
-}
+using base::Error;
 
 void check_port_families(const std::vector<addr::PortMapping>& ports, const net::Network& network,
                          const std::string& source) {
@@ -18,6 +18,27 @@ void check_port_families(const std::vector<addr::PortMapping>& ports, const net:
     throw base::Error::input(source, "\"" + p.str() + "\" publishes on IPv" + addr::family_name(family) +
                                          ", and network " + network.name + " has no IPv" + addr::family_name(family) +
                                          " subnet");
+  }
+}
+
+void assign_addresses(std::vector<AttachmentRequest>& atts, const std::vector<addr::IpAddress>& ips,
+                      const std::string& source) {
+  for (const auto& ip : ips) {
+    auto it = std::find_if(atts.begin(), atts.end(), [&](const AttachmentRequest& a) {
+      const net::Subnet* s = a.network.subnet(ip.family());
+      return s && s->subnet.contains(ip);
+    });
+    if (it == atts.end()) {
+      if (atts.size() == 1) net::validate_requested_address(atts[0].network, ip, source);  // its own message
+      throw Error::input("invalid " + source + " \"" + ip.str() + "\"", "it is in no subnet of the container's networks");
+    }
+    for (const auto& other : it->requested)
+      if (other.family() == ip.family())
+        throw Error::input("invalid " + source + " \"" + ip.str() + "\"",
+                           "the network " + it->network.name + " already gets " + other.str());
+    net::validate_requested_address(it->network, ip, source);
+    it->requested.push_back(ip);
+    it->requested_source = source;
   }
 }
 

@@ -38,10 +38,13 @@ struct Request {
   std::vector<addr::IpAddress> dns;
   std::string bundle;          // where the resolv.conf goes (OCI bundle)
   std::string netns_link;      // where to name the namespace for `ip netns`, "" for nowhere
-
-  // The namespace file to open: netns_path, or /proc/PID/ns/net.
-  std::string namespace_path() const;
 };
+
+// Gives each requested address to the attachment whose network's subnet
+// holds it (at most one per family and network), checked; throws an input
+// error naming `source` and the address otherwise.
+void assign_addresses(std::vector<AttachmentRequest>& attachments, const std::vector<addr::IpAddress>& ips,
+                      const std::string& source);
 
 // Throws an input error naming `source` when a port publishes on a family
 // `network` has no subnet of ("[::]:8080:80" on an IPv4-only network): it

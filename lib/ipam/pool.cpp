@@ -26,6 +26,10 @@ using base::UniqueFd;
 
 namespace {
 
+// A condition that passes: another run is setting up or tearing down the same
+// thing. errno EAGAIN, so every front end says "try again" (CNI code 11).
+Error busy(const std::string& what, const std::string& why) { return Error(what, why, Error::Kind::kErrno, EAGAIN); }
+
 // The state directory decides which addresses and ports containers get and
 // which links teardown deletes: nobody but the hook's own user may write it.
 void check_private(const UniqueFd& dir) {
@@ -251,8 +255,8 @@ Claim Pool::claim(const ClaimRequest& req) {
                            "it is set up in another network namespace, still alive (tear it down first)");
       if (req.join_existing) {
         if (sb->built()) return claim_of(ClaimKind::kExisting, *sb);
-        throw Error::input("container " + req.id, "another hook run (pid " + std::to_string(sb->building_pid()) +
-                                                      ") is setting it up; retry");
+        throw busy("container " + req.id, "another hook run (pid " + std::to_string(sb->building_pid()) +
+                                              ") is setting it up; retry");
       }
       existing = std::move(sb);  // CNI: one more attachment for the same container
     } else if (sb && contains(sb->leaving, req.id)) {
@@ -268,7 +272,7 @@ Claim Pool::claim(const ClaimRequest& req) {
   if (existing) {
     sb = std::move(*existing);
     if (sb.members.empty())
-      throw Error::input("the network namespace of container " + req.id, "its network is being torn down; retry");
+      throw busy("the network namespace of container " + req.id, "its network is being torn down; retry");
     if (!namespace_alive(sb) && !(req.pid > 0 && sb.member(req.id)))
       throw Error::input("the network namespace of container " + req.id,
                          "a record of a namespace that is gone (" + holder_name(sb) +
@@ -340,9 +344,9 @@ Claim Pool::claim(const ClaimRequest& req) {
 
 Claim Pool::join(const ClaimRequest& req, Sandbox sb) {
   if (!sb.built())
-    throw Error::input("the network namespace of container " + req.id,
-                       "another hook run (pid " + std::to_string(sb.building_pid()) + ", container " +
-                           holder_name(sb) + ") is setting it up; retry");
+    throw busy("the network namespace of container " + req.id,
+               "another hook run (pid " + std::to_string(sb.building_pid()) + ", container " + holder_name(sb) +
+                   ") is setting it up; retry");
   for (const auto& a : req.attachments)
     for (const auto& ip : a.requested) {
       bool theirs = std::any_of(sb.attachments.begin(), sb.attachments.end(),
