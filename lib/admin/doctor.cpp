@@ -19,6 +19,7 @@
 #include "lib/ipam/pool.hpp"
 #include "lib/net/store.hpp"
 #include "lib/netlink/link.hpp"
+#include "lib/pipeline/check.hpp"
 #include "lib/pipeline/firewall_choice.hpp"
 #include "lib/pipeline/intents.hpp"
 
@@ -184,22 +185,16 @@ void check_br_netfilter(std::vector<Finding>& out) {
                      "forward drop stops it too: see the forward-chain check"));
 }
 
-void check_firewall(const input::Settings& settings, ipam::Pool* pool, const std::vector<std::string>& bridges,
+void check_firewall(const input::Settings& settings, const std::vector<std::string>& bridges,
                     const std::map<std::string, char>& config, const std::string& source, std::vector<Finding>& out) {
-  std::string backend = pool ? pipeline::firewall_in_use(settings, *pool) : (settings.firewall == "auto" ? "" : settings.firewall);
-  if (settings.firewall != "auto") {
-    out.push_back(ok("firewall backend", settings.firewall + " (set by --firewall or the config file)"));
-  } else if (!backend.empty()) {
-    out.push_back(ok("firewall backend", backend + " (auto, chosen by the first setup: " + settings.state_dir + "/firewall)"));
-  } else {
-    try {
-      auto d = firewall::detect_backend(/*may_load=*/false);
-      backend = d.backend;
-      out.push_back(ok("firewall backend", "auto, not chosen yet: the first setup will pick " + d.backend + " (" + d.reason + ")"));
-    } catch (const base::Error& e) {
-      out.push_back(fail("firewall backend", e.what(), "use --firewall none and manage NAT yourself"));
-      return;
-    }
+  std::string backend;
+  try {
+    auto status = pipeline::firewall_status(settings);
+    backend = status.backend;
+    out.push_back(ok("firewall backend", status.how));
+  } catch (const base::Error& e) {
+    out.push_back(fail("firewall backend", e.what(), "use --firewall none and manage NAT yourself"));
+    return;
   }
   if (backend == "none") return;
   const std::string probed = firewall::probe_interface(backend);
@@ -253,26 +248,22 @@ void check_container(netlink::Netlink& host, const ipam::Sandbox& s, const std::
     return;
   }
   out.push_back(ok(who + ": namespace", "alive"));
-  firewall::Change wanted;
   for (const auto& a : s.attachments) {
     if (a.releasing) continue;
     const std::string check = who + " on " + a.network.name + ": veth";
-    auto veth = netlink::find_link(host, a.host_veth);
-    auto bridge = netlink::find_link(host, a.network.bridge);
-    if (!veth)
-      out.push_back(fail(check, "its host veth " + a.host_veth + " is missing",
-                         "the container has no network on " + a.network.name + ": restart it (teardown, then setup)"));
-    else if (!bridge || veth->master != bridge->index)
-      out.push_back(fail(check, a.host_veth + " is not on the bridge " + a.network.bridge,
-                         "restart the container (teardown, then setup)"));
-    else
+    if (a.building_pid != 0) {
+      out.push_back(ok(check, "being set up by pid " + std::to_string(a.building_pid)));
+      continue;
+    }
+    std::vector<std::string> problems;
+    pipeline::check_host_side(host, a, problems);
+    if (problems.empty())
       out.push_back(ok(check, a.host_veth + " on " + a.network.bridge));
-    wanted.ensure_networks.push_back(a.network);
+    else
+      out.push_back(fail(check, problems.front(),
+                         "the container has no network on " + a.network.name + ": restart it (teardown, then setup)"));
   }
-  for (const auto& m : s.members) {
-    auto ports = pipeline::ports_of(s, m);
-    if (!ports.ports.empty()) wanted.add_ports.push_back(std::move(ports));
-  }
+  const firewall::Change wanted = pipeline::intents_of(s);
   std::vector<std::string> missing;
   try {
     missing = firewall::make_firewall(s.firewall)->missing(wanted);
@@ -350,7 +341,7 @@ std::vector<Finding> diagnose(const input::Settings& settings) {
   guarded("ip forwarding", [&] { check_forwarding(sandboxes, dual_stack_defined(settings), out); });
   guarded("br_netfilter", [&] { check_br_netfilter(out); });
   guarded("firewall", [&] {
-    check_firewall(settings, pool ? &*pool : nullptr, bridges_of(sandboxes, settings), config, source, out);
+    check_firewall(settings, bridges_of(sandboxes, settings), config, source, out);
   });
   guarded("ip netns names", [&] { check_netns_dir(settings, out); });
   guarded("containers", [&] { check_containers(sandboxes, out); });

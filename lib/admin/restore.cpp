@@ -21,15 +21,13 @@ void restore(const input::Settings& settings, std::ostream& out) {
     if (s.members.empty()) continue;  // being torn down
     const std::string& backend = s.firewall;
     auto& change = by_backend[backend];
-    for (const auto& n : pipeline::networks_of(s)) {
+    auto wanted = pipeline::intents_of(s);
+    for (auto& n : wanted.ensure_networks) {
       networks.insert(n.name);
-      if (seen[backend].insert(n.name + "/" + n.bridge).second) change.ensure_networks.push_back(n);
+      if (seen[backend].insert(n.name + "/" + n.bridge).second) change.ensure_networks.push_back(std::move(n));
     }
-    for (const auto& m : s.members) {
-      ++containers;
-      auto ports = pipeline::ports_of(s, m);
-      if (!ports.ports.empty()) change.add_ports.push_back(std::move(ports));
-    }
+    for (auto& p : wanted.add_ports) change.add_ports.push_back(std::move(p));
+    containers += s.members.size();
   }
   std::size_t added = 0;
   for (const auto& [backend, change] : by_backend) {

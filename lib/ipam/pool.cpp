@@ -26,6 +26,15 @@ using base::UniqueFd;
 
 namespace {
 
+// The backend a state directory's "firewall" file records, checked.
+std::optional<std::string> checked_backend(const std::optional<std::string>& text, const std::string& state_dir) {
+  if (!text) return std::nullopt;
+  std::string name = base::trim_line(*text);
+  if (name != "iptables" && name != "nftables" && name != "none")
+    throw Error::input(state_dir + "/firewall", "holds \"" + name + "\", expected iptables, nftables or none");
+  return name;
+}
+
 // A condition that passes: another run is setting up or tearing down the same
 // thing. errno EAGAIN, so every front end says "try again" (CNI code 11).
 Error busy(const std::string& what, const std::string& why) { return Error(what, why, Error::Kind::kErrno, EAGAIN); }
@@ -121,13 +130,16 @@ std::size_t Pool::lease_count(const std::string& network, int family) {
   return n;
 }
 
-std::optional<std::string> Pool::recorded_firewall_backend() {
-  auto text = base::read_file_at(dir_, "firewall");
-  if (!text) return std::nullopt;
-  std::string name = base::trim_line(*text);
-  if (name != "iptables" && name != "nftables" && name != "none")
-    throw Error::input(path_ + "/firewall", "holds \"" + name + "\", expected iptables, nftables or none");
-  return name;
+std::optional<std::string> Pool::recorded_firewall_backend() { return checked_backend(base::read_file_at(dir_, "firewall"), path_); }
+
+std::optional<std::string> Pool::recorded_firewall_backend(const std::string& state_dir) {
+  std::optional<std::string> text;
+  try {
+    text = base::read_path_limited(state_dir + "/firewall", 4096, "read " + state_dir + "/firewall");
+  } catch (const Error& e) {
+    if (!e.is_errno(ENOENT)) throw;
+  }
+  return checked_backend(text, state_dir);
 }
 
 std::string Pool::firewall_backend(const std::function<std::string()>& choose, bool* chosen_now) {

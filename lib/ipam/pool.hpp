@@ -142,6 +142,9 @@ class Pool {
   std::size_t lease_count(const std::string& network, int family);
   // The recorded backend, if a setup recorded one; reads without the lock.
   std::optional<std::string> recorded_firewall_backend();
+  // The same for a state directory that may not exist, creating nothing
+  // (version, doctor).
+  static std::optional<std::string> recorded_firewall_backend(const std::string& state_dir);
   const std::string& path() const { return path_; }
 
  private:

@@ -17,8 +17,9 @@ namespace nh::pipeline {
 
 namespace {
 
-void check_host_side(const ipam::Attachment& a, std::vector<std::string>& out) {
-  auto host = netlink::Netlink::connect();
+}  // namespace
+
+void check_host_side(netlink::Netlink& host, const ipam::Attachment& a, std::vector<std::string>& out) {
   auto veth = netlink::find_link(host, a.host_veth);
   if (!veth) {
     out.push_back("the host veth " + a.host_veth + " is missing");
@@ -32,6 +33,8 @@ void check_host_side(const ipam::Attachment& a, std::vector<std::string>& out) {
   else if (veth->master != bridge->index) out.push_back("the host veth " + a.host_veth + " is not on the bridge " + a.network.bridge);
   if (!(veth->flags & IFF_UP)) out.push_back("the host veth " + a.host_veth + " is down");
 }
+
+namespace {
 
 void check_inside(const netlink::Netns& ns, const ipam::Attachment& a, std::vector<std::string>& out) {
   ns.run_inside([&] {
@@ -88,7 +91,8 @@ AttachmentCheck check_attachment(const input::Settings& settings, const std::str
     out.push_back(netns_path + " is not the namespace the attachment was made in");
     return result;
   }
-  check_host_side(*a, out);
+  auto host = netlink::Netlink::connect();
+  check_host_side(host, *a, out);
   check_inside(ns, *a, out);
 
   firewall::Change wanted;

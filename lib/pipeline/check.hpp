@@ -5,8 +5,14 @@
 #include <vector>
 
 #include "lib/input/settings.hpp"
+#include "lib/ipam/records.hpp"
+#include "lib/netlink/socket.hpp"
 
 namespace nh::pipeline {
+
+// Appends what is wrong with an attachment's host side: its veth missing,
+// another link than the one set up, down, or off its bridge (CHECK, doctor).
+void check_host_side(netlink::Netlink& host, const ipam::Attachment& a, std::vector<std::string>& out);
 
 struct AttachmentCheck {
   // kUnknown: no such attachment is recorded; kBusy: another run is setting

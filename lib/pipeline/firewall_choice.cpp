@@ -1,6 +1,5 @@
 #include "lib/pipeline/firewall_choice.hpp"
 
-#include <fstream>
 
 #include "lib/base/error.hpp"
 #include "lib/base/log.hpp"
@@ -32,17 +31,19 @@ std::string firewall_in_use(const input::Settings& settings, ipam::Pool& pool) {
   return pool.recorded_firewall_backend().value_or("");
 }
 
+FirewallStatus firewall_status(const input::Settings& settings) {
+  if (settings.firewall != "auto") return {settings.firewall, settings.firewall + " (set by --firewall or the config file)"};
+  if (auto name = ipam::Pool::recorded_firewall_backend(settings.state_dir))
+    return {*name, *name + " (auto, chosen by the first setup: " + settings.state_dir + "/firewall)"};
+  auto d = firewall::detect_backend(/*may_load=*/false);
+  return {d.backend, "auto, not chosen yet: the first setup will pick " + d.backend + " (" + d.reason + ")"};
+}
+
 std::string describe_firewall(const input::Settings& settings) {
-  if (settings.firewall != "auto") return "firewall " + settings.firewall + " (set by --firewall or the config file)";
-  const std::string record = settings.state_dir + "/firewall";
-  std::ifstream in(record);
-  std::string name;
-  if (in >> name) return "firewall " + name + " (auto, chosen by the first setup: " + record + ")";
   try {
-    auto d = firewall::detect_backend();
-    return "firewall auto, not chosen yet: the first setup would pick " + d.backend + " (" + d.reason + ")";
+    return "firewall " + firewall_status(settings).how;
   } catch (const base::Error& e) {
-    return std::string("firewall auto, not chosen yet: ") + e.what();
+    return std::string("firewall ") + settings.firewall + ": " + e.what();
   }
 }
 

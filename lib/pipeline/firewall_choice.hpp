@@ -22,8 +22,16 @@ std::string firewall_for_setup(const input::Settings& settings, ipam::Pool& pool
 // choice; "" when auto has not chosen yet (no setup ran).
 std::string firewall_in_use(const input::Settings& settings, ipam::Pool& pool);
 
-// One line for `version`: the backend in use and why. Creates nothing, and
-// does not fail: what it cannot find out, it says.
+// The backend in use and how it was chosen, read-only (creates nothing,
+// loads no module): the explicit one, auto's record, or what auto would
+// pick. Throws when auto could pick none, or the record is not a backend.
+struct FirewallStatus {
+  std::string backend;
+  std::string how;  // "nftables (auto, chosen by the first setup: /run/netns-hook/firewall)"
+};
+FirewallStatus firewall_status(const input::Settings& settings);
+
+// One line for `version`: firewall_status, or why it is unknown. Does not fail.
 std::string describe_firewall(const input::Settings& settings);
 
 }  // namespace nh::pipeline

@@ -20,4 +20,12 @@ firewall::ContainerPorts ports_of(const ipam::Sandbox& s, const ipam::Member& m)
   return p;
 }
 
+firewall::Change intents_of(const ipam::Sandbox& s) {
+  firewall::Change c;
+  c.ensure_networks = networks_of(s);
+  for (const auto& m : s.members)
+    if (auto ports = ports_of(s, m); !ports.ports.empty()) c.add_ports.push_back(std::move(ports));
+  return c;
+}
+
 }  // namespace nh::pipeline

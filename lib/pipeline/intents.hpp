@@ -13,5 +13,8 @@ std::vector<net::Network> networks_of(const ipam::Sandbox& s);
 // A member's published ports and the addresses they lead to; no ports when
 // it publishes none.
 firewall::ContainerPorts ports_of(const ipam::Sandbox& s, const ipam::Member& m);
+// Everything a sandbox needs of the firewall: its networks' rules and its
+// members' ports (restore, doctor).
+firewall::Change intents_of(const ipam::Sandbox& s);
 
 }  // namespace nh::pipeline
