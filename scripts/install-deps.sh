@@ -12,7 +12,8 @@ packages=(
   # filesystems, and the tools the tests use to look at what the hook did
   runc busybox-static iproute2 iptables nftables util-linux procps coreutils jq
   # the man page, the bash completion's tests and the package's checks
-  scdoc bash-completion man-db lintian systemd fakeroot
+  # (CPack's dependency computation runs dpkg-shlibdeps, which needs file)
+  scdoc bash-completion man-db lintian systemd fakeroot dpkg-dev file
   # the other runtimes the end-to-end tests run (podman brings conmon), and
   # containerd, whose ctr drives netns-hook as a CNI plugin
   crun podman containerd

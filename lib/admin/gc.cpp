@@ -21,10 +21,13 @@ namespace {
 // network files, and those the records name.
 std::set<std::string> known_bridges(const input::Settings& settings, ipam::Pool& pool) {
   std::set<std::string> out{settings.default_network.bridge};
+  // Every file that parses: one broken file must not hide the others' bridges.
   try {
-    for (const auto& n : net::NetworkStore(settings.networks_dir).load_all()) out.insert(n.bridge);
+    auto scan = net::NetworkStore(settings.networks_dir).scan();
+    for (const auto& n : scan.networks) out.insert(n.bridge);
+    for (const auto& [name, error] : scan.broken) base::log_warning(std::string("gc: skipping ") + error.what());
   } catch (const base::Error& e) {
-    base::log_error(std::string("gc: skipping the network files: ") + e.what());
+    base::log_warning(std::string("gc: skipping the network files: ") + e.what());
   }
   for (const auto& s : pool.list())
     for (const auto& a : s.attachments) out.insert(a.network.bridge);

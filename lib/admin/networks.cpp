@@ -62,25 +62,40 @@ std::vector<AttachedTo> attached(const std::vector<ipam::Sandbox>& sandboxes, co
   return out;
 }
 
+// The ids of the containers attached: a teardown in progress keeps the
+// network in use (rm says so) but is no container.
+std::vector<std::string> container_ids(const std::vector<AttachedTo>& on) {
+  std::vector<std::string> ids;
+  for (const auto& a : on)
+    if (a.id != kLeaving) ids.push_back(a.id);
+  return ids;
+}
+
 nlohmann::json network_json(const net::Network& n, const std::vector<AttachedTo>& on) {
   auto j = net::to_json(n);
   auto ids = nlohmann::json::array();
-  // Ids only: a teardown in progress keeps the network in use (rm says so) but is no container.
-  for (const auto& a : on)
-    if (a.id != kLeaving) ids.push_back(a.id);
+  for (const auto& id : container_ids(on)) ids.push_back(id);
   j["containers"] = ids;
   return j;
+}
+
+// What a new network of `family` must not overlap: the host's routes (but
+// the default one) and every network's subnets.
+std::vector<addr::Cidr> taken_subnets(int family, const std::vector<net::Network>& networks) {
+  auto host = netlink::Netlink::connect();
+  std::vector<addr::Cidr> taken;
+  for (const auto& r : netlink::list_routes(host, family))
+    if (r.destination.prefix() > 0) taken.push_back(r.destination);
+  for (const auto& n : networks)
+    for (const auto& s : n.subnets)
+      if (s.subnet.family() == family) taken.push_back(s.subnet);
+  return taken;
 }
 
 // A unique local /64 (RFC 4193) with a random 40-bit global id, as podman
 // picks one; another draw when it overlaps a network or a route.
 addr::Cidr pick_subnet6(const std::vector<net::Network>& networks) {
-  auto host = netlink::Netlink::connect();
-  std::vector<addr::Cidr> taken;
-  for (const auto& r : netlink::list_routes(host, AF_INET6))
-    if (r.destination.prefix() > 0) taken.push_back(r.destination);
-  for (const auto& n : networks)
-    for (const auto& s : n.subnets) taken.push_back(s.subnet);
+  const auto taken = taken_subnets(AF_INET6, networks);
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::uint8_t bytes[16] = {0xfd};
     if (::getrandom(bytes + 1, 5, 0) != 5) {
@@ -95,12 +110,7 @@ addr::Cidr pick_subnet6(const std::vector<net::Network>& networks) {
 
 // The first /24 of 10.89.0.0/16 that no network and no route of the host overlaps.
 addr::Cidr pick_subnet(const std::vector<net::Network>& networks) {
-  auto host = netlink::Netlink::connect();
-  std::vector<addr::Cidr> taken;
-  for (const auto& r : netlink::list_routes(host, AF_INET))
-    if (r.destination.prefix() > 0) taken.push_back(r.destination);
-  for (const auto& n : networks)
-    for (const auto& s : n.subnets) taken.push_back(s.subnet);
+  const auto taken = taken_subnets(AF_INET, networks);
   const auto base = addr::IpAddress::v4(0x0a590000);  // 10.89.0.0
   for (unsigned i = 0; i < 256; ++i) {
     addr::Cidr cand(base.plus(static_cast<addr::u128>(i) << 8), 24);
@@ -135,9 +145,13 @@ void network_create(const input::Settings& settings, const NetworkCreateOptions&
       throw Error::input(what, "two --gateway of one family");
   }
   // IPv4 unless only IPv6 subnets were asked for (without --ipv6, which means both).
-  if (!subnets.count(AF_INET) && (subnets.empty() || o.ipv6 || gateways.count(AF_INET)))
-    subnets[AF_INET] = pick_subnet(all_networks(settings)).str();
-  if (o.ipv6 && !subnets.count(AF_INET6)) subnets[AF_INET6] = pick_subnet6(all_networks(settings)).str();
+  const bool pick4 = !subnets.count(AF_INET) && (subnets.empty() || o.ipv6 || gateways.count(AF_INET));
+  const bool pick6 = o.ipv6 && !subnets.count(AF_INET6);
+  if (pick4 || pick6) {
+    const auto networks = all_networks(settings);
+    if (pick4) subnets[AF_INET] = pick_subnet(networks).str();
+    if (pick6) subnets[AF_INET6] = pick_subnet6(networks).str();
+  }
   for (const auto& [family, gw] : gateways)
     if (!subnets.count(family))
       throw Error::input("invalid --gateway \"" + base::printable(gw) + "\"", "no subnet of its family");
@@ -167,7 +181,7 @@ void network_ls(const input::Settings& settings, bool json, std::ostream& out) {
     std::string subnets;
     for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ", ") + s.subnet.network_str();
     table.add({n.name, n.bridge, subnets, n.internal ? "yes" : "no", n.isolate ? "yes" : "no",
-               std::to_string(attached(sandboxes, n.name).size())});
+               std::to_string(container_ids(attached(sandboxes, n.name)).size())});
   }
   table.print(out);
 }

@@ -16,7 +16,7 @@ struct NetworkCreateOptions {
   std::vector<std::string> subnets;
   std::vector<std::string> gateways;   // each for the subnet of its family; none: the first host address
   bool ipv6 = false;
-  std::optional<std::string> bridge;   // none: "nh-" + name, cut to 15 characters
+  std::optional<std::string> bridge;   // none: "nh-" + name, shortened with a hash past 15 characters
   std::optional<unsigned> mtu;         // none: 1500
   bool internal = false;
   bool isolate = true;
