@@ -67,14 +67,18 @@ void set_mtu(Netlink& nl, int index, const std::string& name, unsigned mtu) {
   change_link(nl, index, change.get(), "set MTU of " + name + " to " + std::to_string(mtu));
 }
 
-void set_hairpin(Netlink& nl, const std::string& port) {
-  auto info = find_link(nl, port);
-  if (!info) throw base::Error("set hairpin mode on " + port, "no such link");
+void set_hairpin(Netlink& nl, const LinkRef& port) {
+  int index = port.index;
+  if (index <= 0) {
+    auto info = find_link(nl, port.name);
+    if (!info) throw base::Error("set hairpin mode on " + port.name, "no such link");
+    index = info->index;
+  }
   // Port settings travel as family AF_BRIDGE (IFLA_PROTINFO), on both objects.
   LinkPtr change(must(rtnl_link_alloc(), "alloc link"));
   rtnl_link_set_family(change.get(), AF_BRIDGE);
   rtnl_link_bridge_set_flags(change.get(), RTNL_BRIDGE_HAIRPIN_MODE);
-  change_link(nl, info->index, change.get(), "set hairpin mode on " + port, AF_BRIDGE);
+  change_link(nl, index, change.get(), "set hairpin mode on " + port.name, AF_BRIDGE);
 }
 
 std::vector<LinkRef> links_of_master(Netlink& nl, int master_index) {

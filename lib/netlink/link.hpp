@@ -24,15 +24,14 @@ std::optional<std::string> link_name(Netlink& nl, int index);
 void set_link_up(Netlink& nl, int index, const std::string& name);
 void set_mtu(Netlink& nl, int index, const std::string& name, unsigned mtu);
 
-// Turns on hairpin mode on a bridge port, so a frame may leave by the port it
-// came in: with br_netfilter, a container reaching its own published port
-// through the host's address is DNAT'd inside the bridge and sent back that way.
-void set_hairpin(Netlink& nl, const std::string& port);
-
 struct LinkRef {
   std::string name;
   int index = 0;
 };
+// Turns on hairpin mode on a bridge port, so a frame may leave by the port it
+// came in: with br_netfilter, a container reaching its own published port
+// through the host's address is DNAT'd inside the bridge and sent back that way.
+void set_hairpin(Netlink& nl, const LinkRef& port);  // index 0: looked up by name
 // All links enslaved to `master_index` (one dump; for gc, not setup).
 std::vector<LinkRef> links_of_master(Netlink& nl, int master_index);
 

@@ -211,7 +211,7 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
     }
 
     const ipam::Attachment* carrier = sb.ports_attachment(me);
-    if (!mine.ports.empty() && carrier) netlink::set_hairpin(host, carrier->host_veth);
+    if (!mine.ports.empty() && carrier) netlink::set_hairpin(host, {carrier->host_veth, carrier->host_ifindex});
     base::ensure_sysctl("net/ipv4/ip_forward", "1");
     for (const auto& a : sb.attachments)
       if (a.network.subnet(AF_INET6)) {

@@ -249,7 +249,7 @@ TEST_CASE("set_hairpin turns hairpin mode on for a bridge port, touching nothing
   REQUIRE(before.is_object());
   REQUIRE(before["hairpin"] == false);
 
-  nh::netlink::set_hairpin(nl, port);
+  nh::netlink::set_hairpin(nl, {port});  // by name
 
   auto after = bridge_port(port);
   REQUIRE(after.is_object());
@@ -263,8 +263,8 @@ TEST_CASE("set_hairpin turns hairpin mode on for a bridge port, touching nothing
   CHECK(after["master"] == net.name);
   CHECK(nh::netlink::find_link(nl, port)->master == br.index);
 
-  // Idempotent.
-  CHECK_NOTHROW(nh::netlink::set_hairpin(nl, port));
+  // Idempotent; by index (as setup passes the veth it made).
+  CHECK_NOTHROW(nh::netlink::set_hairpin(nl, {port, nh::netlink::find_link(nl, port)->index}));
   CHECK(bridge_port(port)["hairpin"] == true);
   // The peer, which is no bridge port, is not made one.
   CHECK(bridge_port(port + "p").is_null());
@@ -273,12 +273,12 @@ TEST_CASE("set_hairpin turns hairpin mode on for a bridge port, touching nothing
 TEST_CASE("set_hairpin on a link that is missing or not on a bridge names it", "[rtnl][ports]") {
   NH_REQUIRE_ROOT();
   auto nl = nh::netlink::Netlink::connect();
-  CHECK_THROWS_WITH(nh::netlink::set_hairpin(nl, "nhabsent0"),
+  CHECK_THROWS_WITH(nh::netlink::set_hairpin(nl, {"nhabsent0"}),
                     Catch::Contains("set hairpin mode on nhabsent0") && Catch::Contains("no such link"));
-  CHECK_THROWS_AS(nh::netlink::set_hairpin(nl, "nhabsent0"), nh::base::Error);
+  CHECK_THROWS_AS(nh::netlink::set_hairpin(nl, {"nhabsent0"}), nh::base::Error);
 
   const std::string lone = nh_test::unique_name("nhv");
   LinkCleanup cleanup{{lone}};
   REQUIRE(run("ip link add " + lone + " type veth peer name " + lone + "p").status == 0);
-  CHECK_THROWS_WITH(nh::netlink::set_hairpin(nl, lone), Catch::Contains("set hairpin mode on " + lone));
+  CHECK_THROWS_WITH(nh::netlink::set_hairpin(nl, {lone}), Catch::Contains("set hairpin mode on " + lone));
 }
