@@ -79,6 +79,10 @@ json_list() {
 #   ANNOTATIONS='"k": "v"'       annotations (JSON members)
 #   ARGS="sleep 300"             the container's command (split on spaces)
 #   CMD='echo a > /tmp/x; httpd' a shell command instead (no double quotes)
+# Each bundle's cgroup is its own: suites run side by side (each twice, once
+# per firewall backend) with the same container ids, and runc would put
+# their containers in one cgroup, /<id>. runc removes it at delete.
+NH_RUN_TAG=${NH_RUN_TAG:-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')}
 make_bundle() {
   local dir=$1 rootfs=$2 hook=$3
   mkdir -p "$dir"
@@ -121,6 +125,7 @@ make_bundle() {
   ],
   $hooks
   "linux": {
+    "cgroupsPath": "/nh-test-$NH_RUN_TAG-$(basename "$dir")",
     "namespaces": [$namespaces],
     "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list"],
     "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"]
