@@ -125,7 +125,7 @@ int run_plugin(const std::function<std::optional<std::string>(const char*)>& get
       if (e.kind() == base::Error::Kind::kErrno) throw Failure(kIoFailure, e);
       throw;
     }
-    if (is_supported(requested_version(input))) version = requested_version(input);
+    if (std::string asked = requested_version(input); is_supported(asked)) version = asked;
     const Environment env = read_environment(get);
     dispatch(env, input, out);
     return 0;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "lib/addr/cidr.hpp"
+#include "lib/base/error.hpp"
 #include "lib/firewall/firewall.hpp"
 #include "lib/ipam/pool.hpp"
 #include "lib/netlink/address.hpp"
@@ -103,8 +105,14 @@ AttachmentCheck check_attachment(const input::Settings& settings, const std::str
   }
   for (auto& line : firewall::make_firewall(sb->firewall)->missing(wanted)) out.push_back("missing firewall rule: " + line);
   for (const auto& address : expected) {
+    // Parsed, so an IPv6 address written another way still matches.
+    std::optional<addr::Cidr> want;
+    try {
+      want = addr::Cidr::parse(address);
+    } catch (const base::Error&) {
+    }
     bool held = false;
-    for (const auto& ad : a->addresses) held = held || ad.cidr.str() == address;
+    for (const auto& ad : a->addresses) held = held || (want && ad.cidr == *want);
     if (!held) out.push_back("the address " + address + " given to the runtime is not the container's");
   }
   return result;
