@@ -8,6 +8,7 @@
 #include "lib/base/text.hpp"
 #include "lib/cni/env.hpp"
 #include "lib/cni/error.hpp"
+#include "lib/input/request.hpp"
 #include "lib/cni/version.hpp"
 #include "lib/net/names.hpp"
 
@@ -189,8 +190,11 @@ NetConf parse_config(const std::string& text) {
       throw bad("\"firewall\" \"" + base::printable(c.firewall) + "\" is not auto, iptables, nftables or none");
   }
   if (const auto* rc = find(j, "runtimeConfig")) read_runtime_config(*rc, c);
-  if (!c.ports.empty() && c.firewall == "none") throw bad("portMappings need a firewall backend (\"firewall\": \"none\" is set)");
-  if (!c.ports.empty() && c.network.internal) throw bad("the network " + c.network.name + " is internal: it publishes no ports");
+  try {
+    input::check_ports(c.ports, c.network.internal ? nullptr : &c.network, c.firewall, "runtimeConfig.portMappings");
+  } catch (const base::Error& e) {
+    throw Failure(kInvalidConfig, e.with_context("invalid network configuration"));
+  }
   if (const auto* prev = find(j, "prevResult")) {
     if (!prev->is_object()) throw bad("\"prevResult\" is not an object");
     c.prev_result = *prev;

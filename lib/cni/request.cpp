@@ -84,12 +84,7 @@ input::Request add_request(const NetConf& conf, const Environment& env) {
     throw Failure(kInvalidConfig, e);
   }
   r.ports = conf.ports;
-  if (!r.ports.empty()) r.ports_network = conf.network.name;
-  try {
-    input::check_port_families(r.ports, conf.network, "runtimeConfig.portMappings");
-  } catch (const base::Error& e) {
-    throw Failure(kInvalidConfig, e);
-  }
+  if (!r.ports.empty()) r.ports_network = conf.network.name;  // (checked with the configuration)
   return r;
 }
 

@@ -100,14 +100,9 @@ Request build_oci_request(const Settings& settings, const State& state) {
 
   if (auto text = annotation(state, kAnnotationPorts); text && !text->empty()) {
     r.ports = addr::parse_ports(*text);
-    if (settings.firewall == "none")
-      throw Error::input(std::string("annotation ") + kAnnotationPorts,
-                         "publishing ports needs a firewall backend (--firewall none is set)");
-    if (outward == r.attachments.end())
-      throw Error::input(std::string("annotation ") + kAnnotationPorts,
-                         "the container is on internal networks only, which publish no ports");
-    r.ports_network = outward->network.name;
-    check_port_families(r.ports, outward->network, std::string("annotation ") + kAnnotationPorts);
+    const net::Network* carrier = outward == r.attachments.end() ? nullptr : &outward->network;
+    check_ports(r.ports, carrier, settings.firewall, std::string("annotation ") + kAnnotationPorts);
+    r.ports_network = carrier->name;
   }
   if (auto text = annotation(state, kAnnotationSysctl); text && !text->empty())
     r.sysctls = container::parse_sysctls(*text);

@@ -10,8 +10,13 @@ namespace nh::input {
 
 using base::Error;
 
-void check_port_families(const std::vector<addr::PortMapping>& ports, const net::Network& network,
-                         const std::string& source) {
+void check_ports(const std::vector<addr::PortMapping>& ports, const net::Network* carrier, const std::string& firewall,
+                 const std::string& source) {
+  if (ports.empty()) return;
+  if (firewall == "none")
+    throw Error::input(source, "publishing ports needs a firewall backend, and the firewall is none");
+  if (!carrier) throw Error::input(source, "the container is on internal networks only, which publish no ports");
+  const net::Network& network = *carrier;
   for (const auto& p : ports) {
     const int family = p.host_ip ? p.host_ip->family() : p.any_family;
     if (family == 0 || network.subnet(family)) continue;  // both families: the network has one

@@ -46,10 +46,12 @@ struct Request {
 void assign_addresses(std::vector<AttachmentRequest>& attachments, const std::vector<addr::IpAddress>& ips,
                       const std::string& source);
 
-// Throws an input error naming `source` when a port publishes on a family
-// `network` has no subnet of ("[::]:8080:80" on an IPv4-only network): it
-// would reserve the port and forward nothing.
-void check_port_families(const std::vector<addr::PortMapping>& ports, const net::Network& network,
-                         const std::string& source);
+// Throws an input error naming `source` when `ports` cannot be published:
+// no firewall backend (`firewall` "none"); no network to carry them
+// (`carrier` null: internal networks only); or a port on a family the
+// carrier has no subnet of ("[::]:8080:80" on an IPv4-only network), which
+// would hold the port and forward nothing. Both front ends call it.
+void check_ports(const std::vector<addr::PortMapping>& ports, const net::Network* carrier, const std::string& firewall,
+                 const std::string& source);
 
 }  // namespace nh::input

@@ -23,6 +23,12 @@ std::string conf(const std::string& members = "", const std::string& version = "
          (members.empty() ? "" : ", " + members) + "}";
 }
 
+// The same network with an IPv6 subnet too.
+std::string dual_stack_conf(const std::string& members) {
+  return R"({"cniVersion": "1.0.0", "name": "nhnet", "type": "netns-hook",
+             "subnets": [{"subnet": "10.90.0.0/24"}, {"subnet": "fd00:90::/64"}], )" + members + "}";
+}
+
 // The code a configuration is refused with (0 when accepted).
 int refusal(const std::string& text) {
   try {
@@ -109,7 +115,7 @@ TEST_CASE("a CNI configuration maps onto a network definition, with defaults", "
 }
 
 TEST_CASE("runtimeConfig: port mappings, addresses and the MAC", "[cni]") {
-  auto c = cni::parse_config(conf(R"("runtimeConfig": {
+  auto c = cni::parse_config(dual_stack_conf(R"("runtimeConfig": {
       "portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "TCP", "hostIP": ""},
                        {"hostPort": 53, "containerPort": 53, "protocol": "udp", "hostIP": "0.0.0.0"},
                        {"hostPort": 443, "containerPort": 8443, "hostIP": "::"},
@@ -169,6 +175,9 @@ TEST_CASE("a bad configuration is refused with the specification's code", "[cni]
   CHECK(refusal(conf(R"("firewall": "none", "runtimeConfig": {"portMappings": [{"hostPort": 80, "containerPort": 80}]})")) ==
         cni::kInvalidConfig);
   CHECK(refusal(conf(R"("internal": true, "runtimeConfig": {"portMappings": [{"hostPort": 80, "containerPort": 80}]})")) ==
+        cni::kInvalidConfig);
+  // A port of a family the network has no subnet of.
+  CHECK(refusal(conf(R"("runtimeConfig": {"portMappings": [{"hostPort": 80, "containerPort": 80, "hostIP": "::"}]})")) ==
         cni::kInvalidConfig);
   CHECK(refusal(conf(R"("cni.dev/valid-attachments": [{"containerID": "a"}])")) == cni::kInvalidConfig);
 }
