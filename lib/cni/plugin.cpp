@@ -78,25 +78,13 @@ void check(const NetConf& conf, const Environment& env) {
   throw Failure(kCheckFailed, what, details);
 }
 
-// DEL of the configuration's network only: an interface of the same name on
-// another network (an ADD on this one was refused because of it, and the
-// runtime cleans up) is not this DEL's to take.
-void del(const NetConf& conf, const Environment& env) {
-  if (auto sb = ipam::Pool::open(conf.state_dir).find(env.container_id, true))
-    if (const ipam::Attachment* a = sb->attachment(env.ifname);
-        a && a->container == env.container_id && a->network.name != conf.network.name) {
-      base::log_info("CNI DEL of container " + env.container_id + " " + env.ifname + " on network " + conf.network.name +
-                     ": that interface is on network " + a->network.name + ", left alone");
-      return;
-    }
-  pipeline::teardown(settings_of(conf), env.container_id, env.ifname);
-}
 
 void dispatch(const Environment& env, const std::string& input, std::ostream& out) {
   if (env.command == "VERSION") return version_command(input, out);
   const NetConf conf = parse_config(input);
   if (env.command == "ADD") return add(conf, env, out);
-  if (env.command == "DEL") return del(conf, env);
+  // DEL of the configuration's network only (see teardown).
+  if (env.command == "DEL") return pipeline::teardown(settings_of(conf), env.container_id, env.ifname, nullptr, conf.network.name);
   if (env.command == "CHECK") return check(conf, env);
   if (!has_gc_and_status(conf.cni_version))
     throw Failure(kIncompatibleVersion, env.command + " with cniVersion " + conf.cni_version,

@@ -445,7 +445,7 @@ void Pool::undo_claim(const Claim& c, const std::string& id) {
   if (leaves) drop_index();
 }
 
-Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* only) {
+Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* only, const std::string& network) {
   auto held = lock();
   auto k = base::read_file_at(containers_, id);
   if (!k) return {DropKind::kUnknown, {}, {}};
@@ -459,7 +459,8 @@ Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* 
   auto releasing = [&](const std::string& filter) {
     std::vector<Attachment> out;
     for (const auto& a : sb->attachments)
-      if (a.releasing && (filter.empty() || a.iface == filter)) out.push_back(a);
+      if (a.releasing && (filter.empty() || (a.iface == filter && (network.empty() || a.network.name == network))))
+        out.push_back(a);
     return out;
   };
 
@@ -473,7 +474,9 @@ Drop Pool::drop(const std::string& id, const std::string& iface, const Sandbox* 
 
   if (!iface.empty()) {  // CNI DEL: one attachment of this container
     auto it = std::find_if(sb->attachments.begin(), sb->attachments.end(),
-                           [&](const Attachment& a) { return a.iface == iface && a.container == id; });
+                           [&](const Attachment& a) {
+                             return a.iface == iface && a.container == id && (network.empty() || a.network.name == network);
+                           });
     if (it == sb->attachments.end()) return {DropKind::kUnknown, {}, {}};
     // gc judged one attachment: one re-added since on that interface is not it.
     const Attachment* judged = only ? only->attachment(iface) : nullptr;

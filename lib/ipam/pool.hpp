@@ -108,8 +108,11 @@ class Pool {
   // With `iface` (CNI DEL): only the container's attachment on that
   // interface. Leases stay taken until forget(); calling drop() again after
   // a failure resumes. With `only`, does nothing unless the id's sandbox is
-  // still that one (gc).
-  Drop drop(const std::string& id, const std::string& iface = "", const Sandbox* only = nullptr);
+  // still that one (gc). With `network` too (CNI DEL), only if that
+  // attachment is on that network: another network's interface of the same
+  // name is not this request's.
+  Drop drop(const std::string& id, const std::string& iface = "", const Sandbox* only = nullptr,
+            const std::string& network = "");
   // Teardown, second half: frees the leases of the released attachments
   // whose veths are gone, and the records nobody needs any more. Only in the
   // sandbox drop() returned: one made since under the same key is not touched.

@@ -17,7 +17,7 @@ using base::log_debug;
 using base::log_info;
 
 void teardown(const input::Settings& settings, const std::string& id, const std::string& iface,
-              const ipam::Sandbox* only) {
+              const ipam::Sandbox* only, const std::string& network) {
   base::wrap("tear down container " + id, [&] {
     base::StepTimer timer;
     ipam::Pool pool = ipam::Pool::open(settings.state_dir);
@@ -26,6 +26,11 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
     auto sb = pool.find(id);
     if (only && sb && !ipam::same_sandbox(*sb, *only)) {
       log_info("container " + id + " has a new network since gc looked: left alone");
+      return;
+    }
+    if (const ipam::Attachment* a = sb && !network.empty() ? sb->attachment(iface) : nullptr;
+        a && a->container == id && a->network.name != network) {
+      log_info("container " + id + " " + iface + " is on network " + a->network.name + ", not " + network + ": left alone");
       return;
     }
     // The `ip netns` name and the published ports first, while the record
@@ -44,7 +49,7 @@ void teardown(const input::Settings& settings, const std::string& id, const std:
       }
     }
     timer.step("name and port rules");
-    ipam::Drop drop = pool.drop(id, iface, only);
+    ipam::Drop drop = pool.drop(id, iface, only, network);
     timer.step("record");
     if (drop.kind == ipam::DropKind::kUnknown) {
       log_debug("container " + id + (iface.empty() ? "" : " interface " + iface) + " has no network: nothing to do");

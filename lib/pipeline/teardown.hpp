@@ -11,9 +11,12 @@
 namespace nh::pipeline {
 
 // Without `iface` the whole container (OCI poststop); with it, only the
-// container's attachment on that interface (CNI DEL). With `only` (gc), does
-// nothing unless the container's sandbox is still that one.
+// container's attachment on that interface (CNI DEL), and with `network`
+// only if that attachment is on that network (a DEL for a network whose ADD
+// was refused because another network had the interface leaves that one
+// alone). With `only` (gc), does nothing unless the container's sandbox is
+// still that one.
 void teardown(const input::Settings& settings, const std::string& id, const std::string& iface = "",
-              const ipam::Sandbox* only = nullptr);
+              const ipam::Sandbox* only = nullptr, const std::string& network = "");
 
 }  // namespace nh::pipeline
