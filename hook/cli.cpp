@@ -218,7 +218,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
     }
     if (arg.size() > 1 && arg[0] == '-') throw Error::input("unknown option \"" + printable(arg) + "\"", "see netns-hook --help");
     if (have_command && cmd.action == Action::kTeardown && cmd.container_id.empty()) {
-      base::wrap("teardown", [&] { input::validate_container_id(arg); });
+      input::validate_container_id(arg, "teardown", "the container id");
       cmd.container_id = arg;
       continue;
     }

@@ -20,13 +20,11 @@ Failure bad_env(const std::string& variable, const std::string& why) {
 }
 
 void check_container_id(const std::string& id) {
-  const std::string v = "CNI_CONTAINERID";
-  if (id.empty()) throw bad_env(v, "it is empty");
-  if (id.size() > 255) throw bad_env(v, "it is longer than 255 characters");
-  if (id == "." || id == ".." || id.find(base::kTempMarker) != std::string::npos)
-    throw bad_env(v, "\"" + base::printable(id) + "\" is not a container id this plugin can keep a record of");
-  if (id.find_first_not_of(input::kContainerIdChars) != std::string::npos)
-    throw bad_env(v, "\"" + base::printable(id) + "\" has a character other than letters, digits, '_', '-', '.' and '+'");
+  try {
+    input::validate_container_id(id, "invalid CNI_CONTAINERID", "the id");
+  } catch (const base::Error& e) {
+    throw Failure(kInvalidEnvironment, e);
+  }
 }
 
 }  // namespace

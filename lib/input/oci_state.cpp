@@ -19,17 +19,17 @@ constexpr const char* kWhat = "parse container state";
 
 }  // namespace
 
-void validate_container_id(std::string_view id) {
-  if (id.empty()) bad("\"id\" is empty");
-  if (id.size() > 255) bad("\"id\" is longer than 255 characters");
-  if (id == "." || id == "..") bad("\"id\" \"" + std::string(id) + "\" is not a valid container id");
+void validate_container_id(std::string_view id, const std::string& what, const std::string& name) {
+  auto refuse = [&](const std::string& why) { throw Error::input(what, name + " " + why); };
+  if (id.empty()) refuse("is empty");
+  if (id.size() > 255) refuse("is longer than 255 characters");
+  if (id == "." || id == "..") refuse("\"" + std::string(id) + "\" is not a valid container id");
   // Temporary files in the state directory are NAME.tmp.PID: an id like that
   // would be taken for one of them.
   if (id.find(base::kTempMarker) != std::string_view::npos)
-    bad("\"id\" \"" + printable(id) + "\" contains \".tmp.\", which the state directory keeps for its own files");
+    refuse("\"" + printable(id) + "\" contains \".tmp.\", which the state directory keeps for its own files");
   if (id.find_first_not_of(kContainerIdChars) != std::string_view::npos)
-    bad("\"id\" \"" + printable(id) +
-          "\" has a character other than letters, digits, '_', '-', '.' and '+'");
+    refuse("\"" + printable(id) + "\" has a character other than letters, digits, '_', '-', '.' and '+'");
 }
 
 State parse_state(std::string_view json) {
@@ -52,7 +52,7 @@ State parse_state(std::string_view json) {
   if (id == j.end()) bad("\"id\" is missing");
   if (!id->is_string()) bad("\"id\" is not a string");
   s.id = id->get<std::string>();
-  validate_container_id(s.id);
+  validate_container_id(s.id, kWhat, "\"id\"");
 
   if (auto st = j.find("status"); st != j.end() && !st->is_null()) {
     if (!st->is_string()) bad("\"status\" is not a string");

@@ -29,8 +29,9 @@ constexpr std::string_view kContainerIdChars =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 
 // A container id names files in the state directory, so it must be a plain
-// file name: 1..255 of [A-Za-z0-9_.+-], not "." or "..". Throws otherwise.
-void validate_container_id(std::string_view id);
+// file name: 1..255 of [A-Za-z0-9_.+-], not "." or "..". Throws an input
+// error `what` otherwise, calling the id `name` ("\"id\"", "the id").
+void validate_container_id(std::string_view id, const std::string& what, const std::string& name);
 
 // An annotation value, if present.
 std::optional<std::string> annotation(const State& s, const std::string& key);

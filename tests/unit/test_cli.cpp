@@ -66,6 +66,11 @@ TEST_CASE("--json without ls is refused", "[cli]") {
   expect_refused({"teardown", "--json"}, "--json");
 }
 
+TEST_CASE("teardown ID: a bad id is named as such, with no state involved", "[cli]") {
+  expect_refused({"teardown", "a/b"}, "teardown: the container id \"a/b\" has a character other than");
+  CHECK_THROWS_WITH(parse({"teardown", "a/b"}), !Catch::Contains("container state"));
+}
+
 TEST_CASE("options as --key=value and --key value, in order", "[cli]") {
   auto c = parse({"--bridge=br1", "--mtu", "1400", "setup", "--ip=10.0.0.1/24", "--static-ip", "10.0.0.7",
                   "--mtu=9000"});

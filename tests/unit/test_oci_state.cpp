@@ -88,7 +88,7 @@ TEST_CASE("unknown fields are ignored", "[oci_state]") {
 TEST_CASE("ids made of every allowed character are accepted", "[oci_state]") {
   CHECK(nh::input::parse_state(with_id("aZ09_.+-")).id == "aZ09_.+-");
   CHECK(nh::input::parse_state(with_id(std::string(255, 'a'))).id.size() == 255);
-  CHECK_NOTHROW(nh::input::validate_container_id("..."));
+  CHECK_NOTHROW(nh::input::validate_container_id("...", "check", "the id"));
 }
 
 TEST_CASE("malformed state documents are rejected with a reason", "[oci_state]") {
@@ -151,7 +151,7 @@ TEST_CASE("netns-hook's own annotations are bounded; others are not ours to judg
 }
 
 TEST_CASE("an id that looks like a temporary file of the state directory is refused", "[oci_state]") {
-  CHECK_THROWS_WITH(nh::input::validate_container_id("c.tmp.99999"), Catch::Contains("contains \".tmp.\""));
-  CHECK_NOTHROW(nh::input::validate_container_id("c.tmp"));
-  CHECK_NOTHROW(nh::input::validate_container_id("tmp.1"));
+  CHECK_THROWS_WITH(nh::input::validate_container_id("c.tmp.99999", "check", "the id"), Catch::Contains("contains \".tmp.\""));
+  CHECK_NOTHROW(nh::input::validate_container_id("c.tmp", "check", "the id"));
+  CHECK_NOTHROW(nh::input::validate_container_id("tmp.1", "check", "the id"));
 }
