@@ -1,6 +1,5 @@
 #include "lib/admin/list.hpp"
 
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
 

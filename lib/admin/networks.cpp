@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string_view>

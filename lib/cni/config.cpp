@@ -1,6 +1,5 @@
 #include "lib/cni/config.hpp"
 
-#include <sys/socket.h>
 
 #include <cctype>
 

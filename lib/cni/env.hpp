@@ -3,7 +3,6 @@
 // its namespace and interface, and CNI_ARGS. Checked per command; each
 // problem a Failure with code 4 (invalid environment) naming the variable.
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>

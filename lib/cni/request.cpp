@@ -2,7 +2,6 @@
 
 #include <sys/random.h>
 
-#include <algorithm>
 #include <cstdio>
 
 #include "lib/base/error.hpp"

@@ -78,9 +78,12 @@ void check_sysctls_exist(const std::vector<SysctlSetting>& settings, const std::
         const std::string from = dir + iface + "/";
         if (auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), dir + std::string("default/"));
       }
-    if (::access(path.c_str(), F_OK) != 0)
-      throw Error::input(std::string("invalid annotation ") + kAnnotationSysctl + " item \"" + s.key + "\"",
-                         "no such sysctl in the container's network namespace (not a per-namespace one?)");
+    if (::access(path.c_str(), F_OK) != 0) {
+      const int err = errno;
+      const std::string what = std::string("invalid annotation ") + kAnnotationSysctl + " item \"" + s.key + "\"";
+      if (err != ENOENT) throw Error::from_errno(what + ": look for " + path, err);
+      throw Error::input(what, "no such sysctl in the container's network namespace (not a per-namespace one?)");
+    }
   }
 }
 

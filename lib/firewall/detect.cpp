@@ -13,10 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <optional>
 #include <utility>
 

@@ -4,7 +4,6 @@
 
 #include "lib/base/error.hpp"
 #include "lib/base/log.hpp"
-#include "lib/base/log.hpp"
 #include "lib/base/text.hpp"
 #include "lib/container/netns_link.hpp"
 #include "lib/input/annotations.hpp"

@@ -252,9 +252,12 @@ Claim Pool::claim(const ClaimRequest& req) {
   // A network removed since the request read its file is not attached to
   // (network rm checks, under this lock, that nothing holds its addresses).
   for (const auto& a : req.attachments)
-    if (!a.definition.empty() && ::access(a.definition.c_str(), F_OK) != 0)
-      throw Error::input("attach container " + req.id + " to network " + a.network.name,
-                         "the network was removed (" + a.definition + " is gone)");
+    if (!a.definition.empty() && ::access(a.definition.c_str(), F_OK) != 0) {
+      const int err = errno;
+      const std::string what = "attach container " + req.id + " to network " + a.network.name;
+      if (err != ENOENT) throw Error::from_errno(what + ": look for " + a.definition, err);
+      throw Error::input(what, "the network was removed (" + a.definition + " is gone)");
+    }
 
   // This container id first: set up already, or in another namespace.
   std::optional<Sandbox> existing;

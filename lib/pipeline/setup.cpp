@@ -189,17 +189,15 @@ SetupResult setup(const input::Settings& settings, const input::Request& req) {
       build_host_links(host, ns, claim.added, bridge_checks, undo);
       timer.step("bridge and veth");
       auto changed = configure_inside(ns, claim.added, req.sysctls);
-      if (!claim.new_sandbox) {
-        // An attachment added to a namespace that stays: put its sysctls back on failure.
-        shared_sysctls = std::move(changed);
-        undo.push("restore the sysctls", [&] { ns.run_inside([&] { container::restore_sysctls(shared_sysctls); }); });
-      }
+      // A new namespace goes with a failed container; one that stays (an
+      // attachment added to it) gets its sysctls back (below).
+      if (!claim.new_sandbox) shared_sysctls = std::move(changed);
       timer.step("container addresses and routes");
     } else if (!req.sysctls.empty()) {  // joined: the namespace is built, its sysctls may still be asked for
       ns.run_inside([&] { shared_sysctls = container::apply_sysctls(req.sysctls); });
-      // A new namespace goes with a failed container; this one stays with the other.
-      undo.push("restore the sysctls", [&] { ns.run_inside([&] { container::restore_sysctls(shared_sysctls); }); });
     }
+    if (!shared_sysctls.empty())
+      undo.push("restore the sysctls", [&] { ns.run_inside([&] { container::restore_sysctls(shared_sysctls); }); });
     if (resolv_target) {
       resolv = container::write_resolv_conf(std::move(*resolv_target), req.dns);
       undo.push("remove the resolv.conf written", [&] { resolv.undo(); });

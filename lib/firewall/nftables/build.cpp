@@ -1,7 +1,5 @@
 #include "lib/firewall/nftables/build.hpp"
 
-#include <arpa/inet.h>
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
