@@ -114,7 +114,9 @@ void mark_final_drops(nftables::NftSocket& sock, std::vector<NftChain>& chains) 
     }
 }
 
-std::vector<NftChain> nft_chains() {
+// Every nftables chain; `*error` says why they could not be read, unless
+// the kernel simply has no nf_tables (then there are none).
+std::vector<NftChain> nft_chains(std::string* error) {
   std::vector<NftChain> out;
   try {
     auto sock = nftables::NftSocket::open();
@@ -134,7 +136,9 @@ std::vector<NftChain> nft_chains() {
     bool others = false;
     for (const auto& c : out) others = others || (c.forward && !c.forward_drop && c.table != nftables::kTable);
     if (others) mark_final_drops(sock, out);
-  } catch (const base::Error&) {
+  } catch (const base::Error& e) {
+    const int err = e.nftables_errno().value_or(e.sys_errno().value_or(0));
+    if (err != EPROTONOSUPPORT && err != EOPNOTSUPP && err != EAFNOSUPPORT) *error = e.what();
   }
   return out;
 }
@@ -190,7 +194,13 @@ std::vector<std::string> foreign_forward_drops(const std::string& backend, const
   for (const auto& b : bridges) list += (list.empty() ? "" : ", ") + b;
   if (list.empty()) list = "netns-hook's bridges";
   std::vector<std::string> out;
-  for (const auto& c : nft_chains())
+  std::string unreadable;
+  const auto chains = nft_chains(&unreadable);
+  // Not "none": what could not be read is said (the reason goes last, where doctor puts the hint).
+  if (!unreadable.empty())
+    out.push_back("the nftables chains could not be read, so another framework's forward drops are unknown: " +
+                  unreadable);
+  for (const auto& c : chains)
     if ((c.forward_drop || c.ends_in_drop) && c.table != nftables::kTable)
       out.push_back("the nftables chain " + c.family + " " + c.table + " " + c.name +
                     (c.forward_drop ? " drops forwarded packets by policy"
