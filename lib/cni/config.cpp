@@ -112,49 +112,40 @@ std::vector<Attachment> attachments(const nlohmann::json& list, const std::strin
   return out;
 }
 
+// The network a configuration describes, in the networks' own format and
+// through their own parser (net::from_json): "ipMasq" is "masquerade", the
+// bridge defaults as for `network create`, and of a subnet only "subnet"
+// and "gateway" are read (CNI IPAM ranges may carry more).
 net::Network network_of(const nlohmann::json& j) {
-  net::Network n;
   const auto* name = find(j, "name");
   if (!name) throw bad("\"name\" is missing");
-  n.name = string_of(*name, "name");
-  try {
-    net::validate_network_name(n.name, "network name");
-  } catch (const base::Error& e) {
-    throw Failure(kInvalidConfig, e);
-  }
-  if (n.name == net::kDefaultNetwork)
+  const std::string network = string_of(*name, "name");
+  if (network == net::kDefaultNetwork)
     throw bad("the name default is the OCI hook's network that its options describe; give the CNI network another name");
-  n.bridge = find(j, "bridge") ? string_of(*find(j, "bridge"), "bridge") : net::default_bridge_name(n.name);
   const auto* subnets = find(j, "subnets");
   if (!subnets) throw bad("\"subnets\" is missing (e.g. [{\"subnet\": \"10.89.0.0/24\"}])");
-  if (!subnets->is_array() || subnets->empty()) throw bad("\"subnets\" is not a list of one subnet per family");
-  for (const auto& s : *subnets) {
-    if (!s.is_object()) throw bad("an item of \"subnets\" is not an object");
-    const auto* subnet = find(s, "subnet");
-    if (!subnet) throw bad("an item of \"subnets\" has no \"subnet\"");
-    std::string gw = find(s, "gateway") ? string_of(*find(s, "gateway"), "gateway") : "";
-    try {
-      n.subnets.push_back(net::make_subnet(string_of(*subnet, "subnet"), gw, "subnet"));
-    } catch (const Failure&) {
-      throw;
-    } catch (const base::Error& e) {
-      throw Failure(kInvalidConfig, e);
-    }
-  }
-  if (const auto* m = find(j, "mtu")) {
-    if (!m->is_number_unsigned() || m->get<unsigned long long>() > 65535) throw bad("\"mtu\" must be a number from 68 to 65535");
-    n.mtu = m->get<unsigned>();
-  }
-  if (const auto* v = find(j, "ipMasq")) n.masquerade = bool_of(*v, "ipMasq");
-  if (const auto* v = find(j, "isolate")) n.isolate = bool_of(*v, "isolate");
-  if (const auto* v = find(j, "internal")) n.internal = bool_of(*v, "internal");
   try {
-    net::validate(n);
+    net::validate_network_name(network, "network name");
+    nlohmann::json def = {{"name", network}, {"subnets", nlohmann::json::array()}};
+    const auto* bridge = find(j, "bridge");
+    def["bridge"] = bridge ? *bridge : nlohmann::json(net::default_bridge_name(network));
+    if (!subnets->is_array()) def["subnets"] = *subnets;  // refused by the parser, naming it
+    else
+      for (const auto& item : *subnets) {
+        nlohmann::json kept = item.is_object() ? nlohmann::json::object() : item;
+        for (const char* key : {"subnet", "gateway"})
+          if (const auto* v = item.is_object() ? find(item, key) : nullptr) kept[key] = *v;
+        def["subnets"].push_back(kept);
+      }
+    for (const char* key : {"mtu", "isolate", "internal"})
+      if (const auto* v = find(j, key)) def[key] = *v;
+    if (const auto* v = find(j, "ipMasq")) def["masquerade"] = bool_of(*v, "ipMasq");  // named as the user wrote it
+    return net::from_json(def, "network configuration");
   } catch (const base::Error& e) {
     throw Failure(kInvalidConfig, e);
   }
-  return n;
 }
+
 
 }  // namespace
 
