@@ -27,7 +27,7 @@ Commands:
   teardown [ID] tear down (by container id; no pid needed): the container of the
                 state on stdin, or ID (then no state is read)
   ls [--json]   list attachments: container, pid, network, interface,
-                address, host veth, namespace alive, ports
+                addresses, host veth, bridge, namespace alive, ports, firewall
   restore       re-install the firewall rules every container needs (after a
                 firewall reload wiped them); adds only what is missing
   gc [--dry-run]  release what namespaces that are gone hold, finish
