@@ -24,7 +24,7 @@ void require_file_name(std::string_view id) {
 
 void check_id(std::string_view id) {
   try {
-    nh::input::validate_container_id(id);
+    nh::input::validate_container_id(id, "check", "the id");
     require_file_name(id);
   } catch (const nh::base::Error& e) {
     nh::fuzz::require_one_line(e);
